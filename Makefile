@@ -74,6 +74,7 @@ CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o)
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OUTPUT)/obj/%.o)
 CORE_LIB   := $(OUTPUT)/libember-core.a
+AGENT_LIB  := $(OUTPUT)/libember-agent.a
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/unit/%)
@@ -119,6 +120,11 @@ $(OUTPUT)/obj/gen/%.o: $(OUTPUT)/gen/%.c
 $(CORE_LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+# The agent's objects as an archive too, so unit tests can link the module
+# under test (config.o, ring.o, ...) without the interposers.
+$(AGENT_LIB): $(AGENT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUTPUT)/ember: $(CLI_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
@@ -134,10 +140,10 @@ $(OUTPUT)/libember.so: $(AGENT_OBJS) $(CORE_LIB) agent/exports.map
 # One cmocka binary per module; it links the core archive, so only the objects
 # the test reaches are pulled in. TEST_LDFLAGS_<name> adds per-test flags
 # (e.g. -Wl,--wrap=open).
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(CORE_LIB) $(AGENT_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) \
-		-o $@ $< $(TEST_LDFLAGS_$*) $(CORE_LIB) -lcmocka $(LIBS)
+		-o $@ $< $(TEST_LDFLAGS_$*) $(AGENT_LIB) $(CORE_LIB) -lcmocka -lunwind $(LIBS)
 
 include tests/progs/progs.mk
 
