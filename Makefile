@@ -80,7 +80,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/tests/unit/%)
 
 TARGETS    := $(OUTPUT)/ember
-ifneq ($(AGENT_SRCS),)
+ifneq ($(wildcard agent/exports.map),)
 TARGETS    += $(OUTPUT)/libember.so
 endif
 
