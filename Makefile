@@ -70,7 +70,7 @@ endef
 LIB_SRCS   := $(wildcard lib/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/gen/profile.pb-c.o
 CLI_SRCS   := $(wildcard tools/*.c flamegraph/*.c)
-CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/agent/config.o
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OUTPUT)/obj/%.o)
 CORE_LIB   := $(OUTPUT)/libember-core.a
@@ -84,7 +84,7 @@ ifneq ($(wildcard agent/exports.map),)
 TARGETS    += $(OUTPUT)/libember.so
 endif
 
-ALL_OBJS   := $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS)
+ALL_OBJS   := $(sort $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS))
 
 .PHONY: all deps deps-test deps-bench test unit demo bench fuzz fuzz-smoke clean progs \
         regen-golden format-check
@@ -131,10 +131,14 @@ $(OUTPUT)/ember: $(CLI_OBJS) $(CORE_LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CORE_LIB) $(LIBS)
 
 # The agent: only the interposed libc names and ember_* are exported.
+# libunwind: the generic (remote-capable) library, used on our own process
+# with our accessors (agent/unwind.c). libgcc_s goes first so that C++
+# exceptions keep libgcc's _Unwind_* even though libunwind.so exports them.
 $(OUTPUT)/libember.so: $(AGENT_OBJS) $(CORE_LIB) agent/exports.map
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=agent/exports.map -Wl,-z,defs \
-		-Wl,-z,nodelete -o $@ $(AGENT_OBJS) $(CORE_LIB) -lunwind $(LIBS)
+		-Wl,-z,nodelete -o $@ $(AGENT_OBJS) $(CORE_LIB) -Wl,--no-as-needed -lgcc_s \
+		-Wl,--as-needed -lunwind-x86_64 -lunwind $(LIBS)
 
 # ---- tests -----------------------------------------------------------------
 # One cmocka binary per module; it links the core archive, so only the objects

@@ -206,6 +206,13 @@ int em_profile__merge(struct em_profile *dst, const struct em_profile *src);
 int em_profile__encode(const struct em_profile *p, uint8_t **out, size_t *out_len);
 /* Serialise and gzip (what pprof and Pyroscope expect on disk and on the wire). */
 int em_profile__encode_gz(const struct em_profile *p, uint8_t **out, size_t *out_len);
+/*
+ * Serialise and gzip with extra comments appended for this output only (the
+ * profile itself is not changed, so a long-lived profile written every few
+ * seconds does not accumulate strings).
+ */
+int em_profile__encode_gz_comments(const struct em_profile *p, const char *const *comments,
+				   size_t ncomments, uint8_t **out, size_t *out_len);
 /* Serialise, gzip and write to path atomically (temp file + rename). */
 int em_profile__write(const struct em_profile *p, const char *path);
 

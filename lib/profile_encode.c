@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef Perftools__Profiles__Profile pb_profile;
 typedef Perftools__Profiles__ValueType pb_value_type;
@@ -187,11 +188,14 @@ static int build(const struct em_profile *p, pb_profile *pb, struct enc *e,
 	return 0;
 }
 
-int em_profile__encode(const struct em_profile *p, uint8_t **out, size_t *out_len)
+static int encode(const struct em_profile *p, const char *const *extra, size_t nextra,
+		  uint8_t **out, size_t *out_len)
 {
 	pb_profile pb = PERFTOOLS__PROFILES__PROFILE__INIT;
 	pb_value_type period_type = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
 	struct enc e = { 0 };
+	char **strings = NULL;
+	int64_t *comments = NULL;
 	uint8_t *buf;
 	size_t len;
 	int err;
@@ -201,16 +205,61 @@ int em_profile__encode(const struct em_profile *p, uint8_t **out, size_t *out_le
 		enc_free(&e);
 		return err;
 	}
+	if (nextra) {
+		/* Extra strings go after the table, extra comments after the
+		 * profile's own: indices stay valid, the profile is untouched. */
+		strings = malloc((p->nstrings + nextra) * sizeof(*strings));
+		comments = malloc((p->ncomments + nextra) * sizeof(*comments));
+		if (!strings || !comments) {
+			free(strings);
+			free(comments);
+			enc_free(&e);
+			return -ENOMEM;
+		}
+		memcpy(strings, p->strings, p->nstrings * sizeof(*strings));
+		memcpy(comments, p->comments, p->ncomments * sizeof(*comments));
+		for (size_t i = 0; i < nextra; i++) {
+			strings[p->nstrings + i] = (char *)extra[i];
+			comments[p->ncomments + i] = (int64_t)(p->nstrings + i);
+		}
+		pb.string_table = strings;
+		pb.n_string_table = p->nstrings + nextra;
+		pb.comment = comments;
+		pb.n_comment = p->ncomments + nextra;
+	}
 	len = perftools__profiles__profile__get_packed_size(&pb);
 	buf = malloc(len ? len : 1);
 	if (!buf) {
+		free(strings);
+		free(comments);
 		enc_free(&e);
 		return -ENOMEM;
 	}
 	*out_len = perftools__profiles__profile__pack(&pb, buf);
 	*out = buf;
+	free(strings);
+	free(comments);
 	enc_free(&e);
 	return 0;
+}
+
+int em_profile__encode(const struct em_profile *p, uint8_t **out, size_t *out_len)
+{
+	return encode(p, NULL, 0, out, out_len);
+}
+
+int em_profile__encode_gz_comments(const struct em_profile *p, const char *const *comments,
+				   size_t ncomments, uint8_t **out, size_t *out_len)
+{
+	uint8_t *raw;
+	size_t raw_len;
+	int err = encode(p, comments, ncomments, &raw, &raw_len);
+
+	if (err)
+		return err;
+	err = em_gzip(raw, raw_len, 6, out, out_len);
+	free(raw);
+	return err;
 }
 
 int em_profile__encode_gz(const struct em_profile *p, uint8_t **out, size_t *out_len)

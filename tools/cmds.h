@@ -21,6 +21,7 @@ struct em_cmd {
 	void (*usage)(FILE *f);			/* full text for `ember help CMD` */
 };
 
+extern const struct em_cmd em_cmd_run;
 extern const struct em_cmd em_cmd_top;
 
 /* "ember: CMD: <msg> (see 'ember help CMD')" on stderr; returns EXIT_USAGE. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 static const struct em_cmd *const cmds[] = {
+	&em_cmd_run,
 	&em_cmd_top,
 	NULL,
 };

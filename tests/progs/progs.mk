@@ -9,7 +9,8 @@ PROG_CFLAGS   := -g -O2 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -I$(O
 PROG_FP       := -fno-omit-frame-pointer
 PROG_NOFP     := -fomit-frame-pointer
 
-PROG_SRCS     := $(wildcard tests/progs/*.c)
+# lib*.c are shared libraries for the programs, not programs.
+PROG_SRCS     := $(filter-out tests/progs/lib%.c,$(wildcard tests/progs/*.c))
 PROG_BINS     := $(PROG_SRCS:tests/progs/%.c=$(PROGS_OUT)/%)
 TOOL_SRCS     := $(wildcard tests/tools/*.c)
 TOOL_BINS     := $(TOOL_SRCS:tests/tools/%.c=$(OUTPUT)/tests/tools/%)
@@ -80,5 +81,23 @@ $(PROGS_OUT)/symcpp: tests/progs/symcpp.cc tests/progs/symprog.h
 PROG_EXTRA    := $(PROGS_OUT)/libsymlib.so $(PROGS_OUT)/symprog-nofp $(PROGS_OUT)/symprog-nopie \
                  $(PROGS_OUT)/symprog-stripped-id $(PROGS_OUT)/symprog-stripped-link \
                  $(PROGS_OUT)/symprog-stripped-bare $(PROGS_OUT)/symcpp
+
+# ---- agent test programs (tests/integration/agent_*.sh) ---------------------
+# Shared libraries used by the programs (dlopen'd or linked).
+$(PROGS_OUT)/libdlwork.so: tests/progs/libdlwork.c tests/progs/burn.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) $(PROG_FP) -fPIC -shared -o $@ $<
+
+$(PROGS_OUT)/cxx_throw: tests/progs/cxx_throw.cc
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+
+# Known-answer CPU split: without frame pointers, so stacks must be unwound
+# with CFI through the program and through glibc's qsort.
+$(PROGS_OUT)/cpu_split: tests/progs/cpu_split.c tests/progs/burn.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) $(PROG_NOFP) -o $@ $<
+
+PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw
 
 progs: $(PROG_BINS) $(TOOL_BINS) $(PROG_EXTRA)

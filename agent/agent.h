@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent.h - what the agent's modules share: per-thread state, counters and
+ * the module entry points. Internal to libember.so (hidden visibility).
+ *
+ * Module map (docs/design.md has the long form):
+ *   agent.c    constructor/destructor, fork, exit, the ember_* API
+ *   real.c     the real libc functions behind every interposed name
+ *   thread.c   per-thread state, pthread_create wrapper, thread registry
+ *   unwind.c   libunwind with our own accessors (signal- and hook-safe)
+ *   cpu.c      per-thread CPU-time timers and the sampling signal handler
+ *   signals.c  sigaction/signal/sigprocmask wrappers (never steal a signal)
+ *   loader.c   dlclose wrapper (unwinding barrier, symbol cache flush)
+ *   writer.c   background thread: drain the ring, symbolize, write profiles
+ *   ring.c     lock-free queue from handlers/hooks to the writer
+ *
+ * Signal-safety rule: everything reachable from a signal handler or an
+ * allocation/syscall hook is marked "async-signal-safe" in its header and
+ * uses only atomics, TLS and preallocated memory.
+ */
+#ifndef EMBER_AGENT_H
+#define EMBER_AGENT_H
+
+#include "config.h"
+#include "ring.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define EM_HIDDEN __attribute__((visibility("hidden")))
+/* The interposed libc names and ember_*: the only symbols libember.so exports
+ * (agent/exports.map lists them; hidden symbols cannot be exported). */
+#define EM_EXPORT __attribute__((visibility("default")))
+#define EM_TLS	  __attribute__((tls_model("initial-exec")))
+
+/* One per thread the agent knows (created through pthread_create, or the
+ * thread that loaded the agent). Owned by thread.c; freed at thread exit. */
+struct em_thread {
+	pid_t tid;
+	uintptr_t stack_lo, stack_hi;	/* readable stack, for the unwinder */
+	timer_t timer;
+	bool has_timer;
+	struct em_thread *prev, *next;	/* registry, under em_threads_lock */
+};
+
+/*
+ * Per-thread TLS, initial-exec so access never allocates (safe in signal
+ * handlers and malloc hooks).
+ *   em_tls_self  - this thread's em_thread, or NULL
+ *   em_tls_busy  - nonzero while agent code runs on this thread: handlers and
+ *                  hooks that find it set do nothing (re-entrancy guard), and
+ *                  the agent's own threads keep it set for their whole life
+ */
+extern __thread struct em_thread *em_tls_self EM_TLS EM_HIDDEN;
+extern __thread int em_tls_busy EM_TLS EM_HIDDEN;
+
+/* Counters for what handlers and hooks could not do; reported in profile
+ * comments and on the /debug/pprof/ index, never printed from a handler. */
+struct em_stats {
+	atomic_ulong cpu_signals;	/* timer signals handled */
+	atomic_ulong cpu_samples;	/* records queued */
+	atomic_ulong ring_full;		/* dropped: ring full */
+	atomic_ulong busy;		/* dropped: agent code was running on the thread */
+	atomic_ulong truncated;		/* stacks cut short by the unwinder */
+	atomic_ulong loader_skipped;	/* not unwound: dlclose or fork in progress */
+	atomic_ulong foreign_signals;	/* our signal, not from our timer: ignored */
+	atomic_ulong timer_failures;	/* threads whose timer could not be created */
+};
+
+extern struct em_stats em_stats EM_HIDDEN;
+extern struct em_config em_cfg EM_HIDDEN;
+extern struct em_ring *em_ring_q EM_HIDDEN;
+/* The process the agent's state belongs to; differs from getpid() in a vfork
+ * child, which shares our memory and must not touch it. */
+extern pid_t em_pid EM_HIDDEN;
+
+/* ---- thread.c ---- */
+extern pthread_mutex_t em_threads_lock EM_HIDDEN;
+extern struct em_thread *em_threads EM_HIDDEN;	/* registry list head */
+/* Registers the calling thread: stack bounds, tid, CPU timer. Normal context. */
+struct em_thread *em_thread_attach(void) EM_HIDDEN;
+/* Marks the calling thread as the agent's own (never sampled or recorded). */
+void em_thread_mark_agent(void) EM_HIDDEN;
+/* Creates a thread with the real pthread_create, all signals blocked in it,
+ * marked as the agent's. Returns 0 or an errno value. */
+int em_thread_spawn(pthread_t *t, void *(*fn)(void *), void *arg) EM_HIDDEN;
+/* In a forked child: forget every thread but the caller. */
+void em_thread_after_fork_child(void) EM_HIDDEN;
+int em_thread_init(void) EM_HIDDEN;
+
+/* ---- cpu.c ---- */
+int em_cpu_init(void) EM_HIDDEN;
+/* Creates and arms t's timer (normal context). 0 or -errno. */
+int em_cpu_thread_start(struct em_thread *t) EM_HIDDEN;
+/* Deletes t's timer. */
+void em_cpu_thread_stop(struct em_thread *t) EM_HIDDEN;
+/* Stops all sampling (exit): handlers return at once from now on. */
+void em_cpu_stop(void) EM_HIDDEN;
+/* The signal the CPU sampler uses now, or 0 when off. Async-signal-safe. */
+int em_cpu_signal(void) EM_HIDDEN;
+/* The application installs a handler for sig: if it is ours, move our timers
+ * to a free signal first. Called by the sigaction wrappers. */
+void em_cpu_yield_signal(int sig) EM_HIDDEN;
+/* How the application asked its disposition of our signal to be (what it
+ * would have without us); NULL if the signal is not ours. */
+struct sigaction *em_cpu_app_action(int sig) EM_HIDDEN;
+
+/* ---- unwind.c ---- */
+int em_unwind_init(void) EM_HIDDEN;
+/*
+ * em_unwind_signal() - unwind the interrupted context uc of the calling
+ * thread t into pcs (leaf first: the exact PC, then return addresses; a PC
+ * that is exact because it follows a signal frame has EM_PC_EXACT set).
+ * Async-signal-safe; never allocates, never takes the loader lock, reads only
+ * the thread's stack and loaded objects. Returns the number of frames and
+ * sets EM_REC_* flags in *flags.
+ */
+unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *pcs,
+			  unsigned max, uint16_t *flags) EM_HIDDEN;
+/* Unwind the caller of the function that calls this (for hooks): pcs[0] is
+ * the return address into the code that called the hook. Signals must be
+ * blocked by the caller (em_hook_enter does). */
+unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs, unsigned max,
+			uint16_t *flags) EM_HIDDEN;
+/* Wait until no unwinding is in flight and keep new ones out (dlclose, fork).
+ * Normal context only. Nests. */
+void em_unwind_barrier_begin(void) EM_HIDDEN;
+void em_unwind_barrier_end(void) EM_HIDDEN;
+/* After dlclose: forget cached unwind info. */
+void em_unwind_flush(void) EM_HIDDEN;
+/* In a forked child: no other thread is unwinding any more. */
+void em_unwind_after_fork_child(void) EM_HIDDEN;
+/* True while this thread's unwinder runs with all signals blocked; the
+ * sigprocmask wrapper then skips libunwind's redundant mask changes. */
+extern __thread int em_tls_unwinding EM_TLS EM_HIDDEN;
+
+#define EM_PC_EXACT (1ULL << 63)
+
+/* ---- loader.c ---- */
+/* Bumped by every dlclose; the writer re-reads maps when it changes. */
+extern atomic_uint em_maps_generation EM_HIDDEN;
+
+/* ---- writer.c ---- */
+int em_writer_start(void) EM_HIDDEN;
+/* Drain and write every profile now; waits up to timeout_ms. 0 or -errno. */
+int em_writer_flush(int timeout_ms) EM_HIDDEN;
+/* Final flush at exit: stop the writer after one last write. */
+void em_writer_shutdown(int timeout_ms) EM_HIDDEN;
+/* Wake the writer because the ring is filling up. Async-signal-safe. */
+void em_writer_kick(void) EM_HIDDEN;
+void em_writer_after_fork_child(void) EM_HIDDEN;
+void em_writer_fork_prepare(void) EM_HIDDEN;
+void em_writer_fork_parent(void) EM_HIDDEN;
+
+/* ---- helpers ---- */
+/* Monotonic nanoseconds (vDSO; async-signal-safe). */
+static inline int64_t em_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/* real.c - dlsym(RTLD_NEXT) table of the functions the agent wraps. */
+#include "real.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+
+struct em_real_fns em_real;
+
+/* dlsym returns the next definition after libember.so in lookup order:
+ * libc's, or another preloaded library's wrapper, which we then chain to. */
+#define LOOKUP(name)                                                           \
+	do {                                                                   \
+		void *p = dlsym(RTLD_NEXT, #name);                             \
+		if (!p)                                                        \
+			missing = -ENOENT;                                     \
+		__atomic_store_n((void **)&em_real.name, p, __ATOMIC_RELEASE); \
+	} while (0)
+
+int em_real_init(void)
+{
+	static atomic_int done;
+	int missing = 0;
+
+	if (atomic_load_explicit(&done, memory_order_acquire))
+		return 0;
+	LOOKUP(pthread_create);
+	LOOKUP(dlclose);
+	LOOKUP(sigaction);
+	LOOKUP(signal);
+	LOOKUP(sigset);
+	LOOKUP(sigprocmask);
+	LOOKUP(pthread_sigmask);
+	LOOKUP(_exit);
+	LOOKUP(_Exit);
+	if (!missing)
+		atomic_store_explicit(&done, 1, memory_order_release);
+	return missing;
+}

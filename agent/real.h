@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * real.h - the libc functions behind each name the agent interposes.
+ *
+ * The agent defines pthread_create, sigaction, dlclose, ... itself; the real
+ * ones are found once with dlsym(RTLD_NEXT). em_real_init() may run before the
+ * agent's constructor (another library's constructor can call a wrapped
+ * function first), so every wrapper calls EM_REAL(name) which initializes
+ * lazily. Lookups are idempotent and race-free (same value stored twice).
+ */
+#ifndef EMBER_AGENT_REAL_H
+#define EMBER_AGENT_REAL_H
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+
+struct em_real_fns {
+	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	int (*dlclose)(void *);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	sighandler_t (*signal)(int, sighandler_t);
+	sighandler_t (*sigset)(int, sighandler_t);
+	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+	void (*_exit)(int) __attribute__((noreturn));
+	void (*_Exit)(int) __attribute__((noreturn));
+};
+
+extern struct em_real_fns em_real __attribute__((visibility("hidden")));
+
+/* Resolves every pointer; safe to call many times and from any thread.
+ * Not async-signal-safe (dlsym). Returns 0, or -ENOENT if a required function
+ * is missing (then the agent stays off). */
+int em_real_init(void) __attribute__((visibility("hidden")));
+
+/* The real function, resolving it first if needed. */
+#define EM_REAL(name) (em_real.name ? em_real.name : (em_real_init(), em_real.name))
+
+#endif

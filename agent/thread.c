@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * thread.c - per-thread state: the pthread_create wrapper that gives every new
+ * thread its own CPU-time timer, the registry of known threads, thread exit,
+ * and the agent's own (never sampled) threads.
+ */
+#include "agent.h"
+#include "real.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+__thread struct em_thread *em_tls_self EM_TLS;
+__thread int em_tls_busy EM_TLS;
+
+pthread_mutex_t em_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+struct em_thread *em_threads;
+
+static pthread_key_t exit_key;
+static atomic_int key_ready;
+
+extern atomic_int em_running EM_HIDDEN;
+
+static void stack_bounds(struct em_thread *t)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+
+	/* For the main thread glibc derives this from /proc/self/maps and the
+	 * stack rlimit; for others it is the pthread stack. */
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &addr, &size) == 0) {
+		t->stack_lo = (uintptr_t)addr;
+		t->stack_hi = (uintptr_t)addr + size;
+	}
+	pthread_attr_destroy(&a);
+}
+
+/* Runs when a registered thread exits (return from its start routine or
+ * pthread_exit): no more samples for it, and its name goes to the writer so
+ * samples taken earlier keep a readable thread label. */
+static void on_thread_exit(void *p)
+{
+	struct em_thread *t = p;
+	struct em_rec *rec;
+
+	em_tls_busy++;
+	if (em_ring_q && (rec = em_ring__claim(em_ring_q))) {
+		rec->kind = EM_REC_THREAD_NAME;
+		rec->flags = 0;
+		rec->nframes = 0;
+		rec->tid = t->tid;
+		memset(rec->name, 0, sizeof(rec->name));
+		prctl(PR_GET_NAME, rec->name, 0, 0, 0);
+		em_ring__publish(em_ring_q, rec);
+	}
+	em_tls_self = NULL;
+	pthread_mutex_lock(&em_threads_lock);
+	em_cpu_thread_stop(t);
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (em_threads == t)
+		em_threads = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&em_threads_lock);
+	free(t);
+	/* em_tls_busy stays set: whatever this dying thread does now (other
+	 * destructors, free) is not recorded. */
+}
+
+int em_thread_init(void)
+{
+	int err;
+
+	if (atomic_load(&key_ready))
+		return 0;
+	err = pthread_key_create(&exit_key, on_thread_exit);
+	if (err)
+		return -err;
+	atomic_store(&key_ready, 1);
+	return 0;
+}
+
+struct em_thread *em_thread_attach(void)
+{
+	struct em_thread *t;
+
+	if (em_tls_self)
+		return em_tls_self;
+	if (!atomic_load(&key_ready))
+		return NULL;
+	em_tls_busy++;
+	t = calloc(1, sizeof(*t));
+	if (t) {
+		t->tid = (pid_t)gettid();
+		stack_bounds(t);
+		pthread_mutex_lock(&em_threads_lock);
+		t->next = em_threads;
+		if (em_threads)
+			em_threads->prev = t;
+		em_threads = t;
+		pthread_mutex_unlock(&em_threads_lock);
+		pthread_setspecific(exit_key, t);
+		em_tls_self = t;
+	}
+	em_tls_busy--;
+	if (t)
+		em_cpu_thread_start(t);
+	return t;
+}
+
+void em_thread_mark_agent(void)
+{
+	/* Never decremented: the whole thread is agent code. */
+	em_tls_busy++;
+}
+
+struct start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *agent_trampoline(void *p)
+{
+	struct start s = *(struct start *)p;
+
+	em_thread_mark_agent();
+	free(p);
+	return s.fn(s.arg);
+}
+
+int em_thread_spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	struct start *s;
+	int err;
+
+	em_tls_busy++;
+	s = malloc(sizeof(*s));
+	em_tls_busy--;
+	if (!s)
+		return ENOMEM;
+	s->fn = fn;
+	s->arg = arg;
+	/* The new thread inherits the creator's signal mask: with everything
+	 * blocked, the application's handlers never run on the agent's threads
+	 * and signals meant for the process go to its own threads. */
+	sigfillset(&all);
+	EM_REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
+	err = EM_REAL(pthread_create)(t, NULL, agent_trampoline, s);
+	EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
+	if (err) {
+		em_tls_busy++;
+		free(s);
+		em_tls_busy--;
+	}
+	return err;
+}
+
+static void *app_trampoline(void *p)
+{
+	struct start s = *(struct start *)p;
+
+	em_tls_busy++;
+	free(p);
+	em_tls_busy--;
+	em_thread_attach();
+	/* A tail call where the compiler allows it, so no agent frame sits
+	 * between start_thread and the application's function. */
+	return s.fn(s.arg);
+}
+
+/* The application's threads get a timer each; the start routine is wrapped
+ * only while the agent runs, otherwise this is the real call. */
+EM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	struct start *s;
+	int err;
+
+	if (!atomic_load_explicit(&em_running, memory_order_acquire) || em_tls_busy ||
+	    getpid() != em_pid)
+		return EM_REAL(pthread_create)(thread, attr, fn, arg);
+	em_tls_busy++;
+	s = malloc(sizeof(*s));
+	em_tls_busy--;
+	if (!s)
+		return EM_REAL(pthread_create)(thread, attr, fn, arg);
+	s->fn = fn;
+	s->arg = arg;
+	err = EM_REAL(pthread_create)(thread, attr, app_trampoline, s);
+	if (err) {
+		em_tls_busy++;
+		free(s);
+		em_tls_busy--;
+	}
+	return err;
+}
+
+void em_thread_after_fork_child(void)
+{
+	struct em_thread *t = em_threads, *self = em_tls_self;
+
+	/* Only the forking thread exists in the child; the others' records are
+	 * ours to free, and their timers were not inherited. */
+	pthread_mutex_init(&em_threads_lock, NULL);
+	while (t) {
+		struct em_thread *next = t->next;
+
+		if (t != self) {
+			em_tls_busy++;
+			free(t);
+			em_tls_busy--;
+		}
+		t = next;
+	}
+	em_threads = self;
+	if (self) {
+		self->prev = self->next = NULL;
+		self->tid = (pid_t)gettid();
+		self->has_timer = false;
+	}
+}

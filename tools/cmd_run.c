@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_run.c - `ember run [options] -- CMD ARGS...`: run a program with
+ * libember.so preloaded. Options become EMBER_* variables (the same ones a
+ * unit file would set by hand), the program runs as a child, and when it
+ * ends ember lists the profiles it wrote and exits with the program's status
+ * (re-raising the signal that killed it, so shells and supervisors see the
+ * same thing as without ember).
+ */
+#include "../agent/config.h"
+#include "cmds.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* libember.so: $EMBER_LIB, else next to the ember binary (build/), else the
+ * install layout ../lib/ember/. */
+static int find_agent(char *out, size_t len)
+{
+	const char *lib = getenv("EMBER_LIB");
+	char exe[PATH_MAX - 64], *slash;
+	ssize_t n;
+
+	if (lib && *lib) {
+		if (access(lib, R_OK) != 0)
+			return -errno;
+		return realpath(lib, out) ? 0 : -errno;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(out, len, "%s/libember.so", exe);
+	if (access(out, R_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s/../lib/ember/libember.so", exe);
+	if (access(out, R_OK) == 0) {
+		char real[PATH_MAX];
+
+		if (realpath(out, real))
+			snprintf(out, len, "%s", real);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ember run [OPTIONS] -- CMD [ARGS...]\n\n"
+		"Run CMD with the ember agent preloaded; it writes pprof profiles to DIR\n"
+		"every interval and when CMD exits. ember exits with CMD's status.\n\n"
+		"  -o, --output DIR      where profiles go (default ./ember-out)       EMBER_OUTPUT\n"
+		"  -e, --events LIST     cpu,heap,syscall or all (default all)         EMBER_EVENTS\n"
+		"  -F, --freq HZ         CPU samples per CPU-second (default 99)       EMBER_HZ\n"
+		"      --interval SEC    seconds between periodic writes (default 10;  EMBER_INTERVAL\n"
+		"                        0 writes only at exit)\n"
+		"      --http ADDR       serve /debug/pprof on ADDR, e.g. 127.0.0.1:6060 EMBER_HTTP\n"
+		"      --no-children     programs CMD execs are not profiled           EMBER_NO_CHILDREN\n"
+		"      --heap-rate BYTES mean bytes between heap samples (524288)     EMBER_HEAP_RATE\n"
+		"      --syscall-rate NS mean blocking ns between syscall samples     EMBER_SYSCALL_RATE\n"
+		"                        (1000000)\n"
+		"  -q, --quiet           do not list the profiles at the end\n\n"
+		"Every setting, and a few more, can be given as an environment variable\n"
+		"instead (docs/agent.md); options override them. Files are named\n"
+		"DIR/<kind>.<pid>.pb.gz: forked and exec'd children write their own.\n");
+}
+
+struct run_opts {
+	bool quiet;
+	const char *output;
+};
+
+static int set(const char *name, const char *val)
+{
+	if (setenv(name, val, 1) != 0) {
+		em_err("run: cannot set %s: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option long_opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "freq", required_argument, NULL, 'F' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "no-children", no_argument, NULL, 'N' },
+		{ "heap-rate", required_argument, NULL, 'r' },
+		{ "syscall-rate", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	/* '+': stop at the first non-option, so CMD's own options are CMD's. */
+	while ((c = getopt_long(argc, argv, "+o:e:F:qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			if (set("EMBER_OUTPUT", optarg))
+				return 1;
+			break;
+		case 'e':
+			if (set("EMBER_EVENTS", optarg))
+				return 1;
+			break;
+		case 'F': {
+			long hz = em_parse_count("run", "-F", optarg);
+
+			if (hz < 1 || hz > 10000)
+				return hz < 0 ? EXIT_USAGE
+					      : em_usage_error("run", "-F wants 1 to 10000 Hz, got %s",
+							       optarg);
+			if (set("EMBER_HZ", optarg))
+				return 1;
+			break;
+		}
+		case 'i':
+			if (em_parse_count("run", "--interval", optarg) < 0)
+				return EXIT_USAGE;
+			if (set("EMBER_INTERVAL", optarg))
+				return 1;
+			break;
+		case 'H':
+			if (!strchr(optarg, ':'))
+				return em_usage_error("run", "--http wants HOST:PORT, got '%s'", optarg);
+			if (set("EMBER_HTTP", optarg))
+				return 1;
+			break;
+		case 'N':
+			if (set("EMBER_NO_CHILDREN", "1"))
+				return 1;
+			break;
+		case 'r':
+			if (set("EMBER_HEAP_RATE", optarg))
+				return 1;
+			break;
+		case 's':
+			if (set("EMBER_SYSCALL_RATE", optarg))
+				return 1;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return em_usage_error("run", "unknown or incomplete option '%s'",
+					      argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int set_preload(void)
+{
+	char agent[PATH_MAX], *v;
+	const char *old = getenv("LD_PRELOAD");
+	int err = find_agent(agent, sizeof(agent));
+	size_t n;
+
+	if (err) {
+		em_err("run: cannot find libember.so next to ember or in ../lib/ember (%s); "
+		       "set EMBER_LIB", strerror(-err));
+		return -1;
+	}
+	if (!old || !*old)
+		return set("LD_PRELOAD", agent);
+	n = strlen(agent) + strlen(old) + 2;
+	v = malloc(n);
+	if (!v)
+		return -1;
+	snprintf(v, n, "%s:%s", agent, old);
+	err = set("LD_PRELOAD", v);
+	free(v);
+	return err;
+}
+
+/* The profiles written since `since` in the output directory. */
+static void list_profiles(const char *dir, time_t since)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		size_t len = strlen(de->d_name);
+
+		if (len < 7 || strcmp(de->d_name + len - 6, ".pb.gz") || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) != 0 || st.st_mtime < since)
+			continue;
+		fprintf(stderr, "%s %s\n", n++ ? "      " : "ember: profiles:", path);
+	}
+	closedir(d);
+	if (n)
+		fprintf(stderr, "ember: view with: ember top FILE, or go tool pprof -http=: FILE\n");
+}
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
+static char bad_setting[512];
+
+static void note_bad_setting(const char *msg)
+{
+	if (!bad_setting[0])
+		snprintf(bad_setting, sizeof(bad_setting), "%s", msg);
+}
+
+static int run(int argc, char **argv)
+{
+	struct em_config cfg;
+	struct run_opts o = { .output = getenv("EMBER_OUTPUT") };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	time_t start = time(NULL);
+	int rc, status;
+	pid_t pid;
+
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	/* The agent's own parser judges the settings, so ember run refuses
+	 * exactly what the agent would warn about. */
+	bad_setting[0] = '\0';
+	em_config_parse(&cfg, env, note_bad_setting);
+	if (bad_setting[0])
+		return em_usage_error("run", "%s", bad_setting);
+	if (optind >= argc)
+		return em_usage_error("run", "missing CMD (ember run [OPTIONS] -- CMD [ARGS...])");
+	if (set_preload())
+		return 1;
+	fflush(NULL);
+	/* Like a shell running a foreground job: ^C and ^\ go to the program
+	 * (same process group); ember waits for it to finish. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	if (pid < 0) {
+		em_err("run: fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		execvp(argv[optind], argv + optind);
+		em_err("run: %s: %s", argv[optind], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	/* Profiles come from the agent in the child; ember itself is not
+	 * profiled (the variables are in the child's environment only). */
+	unsetenv("LD_PRELOAD");
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			em_err("run: waitpid: %s", strerror(errno));
+			return 1;
+		}
+	}
+	if (!o.quiet)
+		list_profiles(o.output && *o.output ? o.output : "ember-out", start);
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		/* Die the same way, without a core dump of ember. */
+		signal(sig, SIG_DFL);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			struct rlimit none = { 0, 0 };
+
+			setrlimit(RLIMIT_CORE, &none);
+			raise(sig);
+		}
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}
+
+const struct em_cmd em_cmd_run = {
+	.name = "run",
+	.summary = "run a program with the agent preloaded and write its profiles",
+	.run = run,
+	.usage = usage,
+};
