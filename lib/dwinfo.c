@@ -275,7 +275,8 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 	free(stack);
 	if (err)
 		return err;
-	qsort(u->ranges, u->nranges, sizeof(*u->ranges), range_cmp);
+	if (u->nranges)
+		qsort(u->ranges, u->nranges, sizeof(*u->ranges), range_cmp);
 	return 0;
 }
 
