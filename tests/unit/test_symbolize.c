@@ -320,6 +320,107 @@ static void kernel_addresses_use_kallsyms(void **state)
 	em_symbolizer__free(s);
 }
 
+/* A profile of bare addresses from c's exe stack, mappings from its maps. */
+static struct em_profile *raw_profile(const struct child *c, const char *build_id)
+{
+	struct em_profile *p = em_profile__new();
+	struct em_maps *maps = em_maps__load(c->pid);
+	uint64_t locs[SYM_STACK_MAX];
+	int64_t v[1] = { 7 };
+	struct em_label lab;
+
+	assert_non_null(maps);
+	em_profile__add_sample_type(p, "samples", "count");
+	for (int i = 0; i < c->nexe; i++) {
+		const struct em_map *m = em_maps__find(maps, c->exe[i]);
+		struct em_mapping pm = { m->start, m->end, m->offset,
+					 em_profile__str(p, m->path), 0 };
+
+		/* The program's own mapping gets the build id under test. */
+		if (strstr(m->path, "/tests/progs/"))
+			pm.build_id = em_profile__str(p, build_id);
+		locs[i] = em_profile__add_location(p, em_profile__add_mapping(p, &pm), c->exe[i],
+						   NULL, 0, false);
+	}
+	lab = em_profile__label_str(p, "thread", "main");
+	assert_int_equal(em_profile__add_sample(p, locs, (size_t)c->nexe, v, &lab, 1), 0);
+	em_maps__free(maps);
+	return p;
+}
+
+/* The names along sample 0, leaf first, space-separated. */
+static const char *stack_names(const struct em_profile *p, char *buf, size_t len)
+{
+	struct em_frame *frames = NULL;
+	size_t cap = 0;
+	long n = em_frames_of_sample(p, 0, &frames, &cap);
+	char name[256];
+
+	buf[0] = '\0';
+	for (long i = 0; i < n; i++) {
+		strncat(buf, em_frame_name(p, frames[i].key, name, sizeof(name)), len - strlen(buf) - 1);
+		strncat(buf, " ", len - strlen(buf) - 1);
+	}
+	free(frames);
+	return buf;
+}
+
+static void symbolize_profile_resolves_bare_addresses(void **state)
+{
+	struct em_symbolizer *s = em_symbolizer__new(NULL);
+	struct em_symbolize_opts o = { 0 };
+	struct em_symbolize_stats st;
+	struct em_profile *p;
+	struct child c;
+	char names[1024];
+
+	(void)state;
+	spawn("symprog", &c);
+	/* Through the mapping's own file (no build id to check). */
+	p = raw_profile(&c, "");
+	assert_int_equal(em_symbolize_profile(p, s, &o, &st), 0);
+	assert_int_equal(st.locations, 4);
+	assert_int_equal(st.symbolized, 4);
+	assert_int_equal(st.unresolved, 0);
+	assert_string_equal(stack_names(p, names, sizeof(names)),
+			    "sym_leaf sym_helper sym_middle main __libc_start_call_main ");
+	assert_int_equal(p->nsamples, 1);
+	assert_int_equal(p->sample_values[0], 7);
+	assert_int_equal(p->samples[0].nlabels, 1);
+	assert_string_equal(em_profile__string(p, p->sample_labels[0].str), "main");
+	for (size_t i = 0; i < p->nmappings; i++) {
+		assert_true(p->mappings[i].has_functions && p->mappings[i].has_line_numbers);
+		/* The build id learnt from the file is recorded. */
+		assert_int_equal(strlen(em_profile__string(p, p->mappings[i].build_id)), 40);
+	}
+	/* Running it again changes nothing: every location already has lines. */
+	assert_int_equal(em_symbolize_profile(p, s, &o, &st), 0);
+	assert_int_equal(st.already, 4);
+	assert_int_equal(st.symbolized, 0);
+	em_profile__free(p);
+
+	/* A build id that does not match the file: not used, left unresolved. */
+	p = raw_profile(&c, "00112233445566778899aabbccddeeff00112233");
+	assert_int_equal(em_symbolize_profile(p, s, &o, &st), 0);
+	assert_int_equal(st.unresolved, 3);
+	assert_int_equal(strncmp(stack_names(p, names, sizeof(names)), "symprog+0x", 10), 0);
+	em_profile__free(p);
+
+	/* Through the live process instead: the same names. */
+	o.pid = c.pid;
+	p = raw_profile(&c, "");
+	assert_int_equal(em_symbolize_profile(p, s, &o, &st), 0);
+	assert_string_equal(stack_names(p, names, sizeof(names)),
+			    "sym_leaf sym_helper sym_middle main __libc_start_call_main ");
+	em_profile__free(p);
+	reap(&c);
+	o.pid = 999999999;
+	p = em_profile__new();
+	assert_int_equal(em_symbolize_profile(p, s, &o, &st), -ENOENT);
+	em_profile__free(p);
+	em_symbolizer__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +431,7 @@ int main(void)
 		cmocka_unit_test(unresolved_address_keeps_module_offset_and_build_id),
 		cmocka_unit_test(mapping_flags_hold_for_every_address),
 		cmocka_unit_test(kernel_addresses_use_kallsyms),
+		cmocka_unit_test(symbolize_profile_resolves_bare_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
