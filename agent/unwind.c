@@ -33,11 +33,14 @@
 #include "agent.h"
 #include "real.h"
 
+#include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 /* Exported by libunwind-x86_64 but not declared in its headers. */
 extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
@@ -307,13 +310,45 @@ unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs,
 	return n;
 }
 
+/*
+ * libunwind's one-time set-up opens a pipe it uses to probe memory for its
+ * *local* unwinder (tdep_init_mem_validate). Our accessors never use it, and
+ * two descriptors taken before main() shift every file number the program
+ * opens (a program that closes all descriptors at start would then see them
+ * reused under libunwind). Find the two lowest free numbers, which pipe2()
+ * will hand out, and close them again afterwards if they are a pipe pair.
+ */
+static void probe_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		fds[0] = fds[1] = -1;
+	else
+		close(fds[0]), close(fds[1]);
+}
+
+static void close_libunwind_pipe(const int fds[2])
+{
+	struct stat a, b;
+
+	if (fds[0] < 0 || fstat(fds[0], &a) != 0 || fstat(fds[1], &b) != 0)
+		return;
+	if (S_ISFIFO(a.st_mode) && S_ISFIFO(b.st_mode) && a.st_ino == b.st_ino &&
+	    (fcntl(fds[0], F_GETFL) & O_ACCMODE) == O_RDONLY &&
+	    (fcntl(fds[1], F_GETFL) & O_NONBLOCK)) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+}
+
 int em_unwind_init(void)
 {
 	uint64_t pcs[8];
 	uint16_t flags;
 	sigset_t all, old;
 	struct em_thread *t = em_tls_self;
+	int fds[2];
 
+	probe_pipe(fds);
 	as = unw_create_addr_space(&accessors, 0);
 	if (!as)
 		return -1;
@@ -330,5 +365,6 @@ int em_unwind_init(void)
 		em_unwind_here(t, 0, pcs, 8, &flags);
 		EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
 	}
+	close_libunwind_pipe(fds);
 	return 0;
 }

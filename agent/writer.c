@@ -486,10 +486,12 @@ static int setup_state(void)
 	struct em_symbolizer_opts so = { 0 };
 	char cwd[PATH_MAX];
 
-	if (em_cfg.output[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+	/* Absolute now: the program may chdir later. */
+	if (em_cfg.output[0] == '/' || !getcwd(cwd, sizeof(cwd)) ||
+	    strlen(cwd) + strlen(em_cfg.output) + 2 > sizeof(w.dir))
 		snprintf(w.dir, sizeof(w.dir), "%s", em_cfg.output);
 	else
-		snprintf(w.dir, sizeof(w.dir), "%s/%s", cwd, em_cfg.output);
+		snprintf(w.dir, sizeof(w.dir), "%.2047s/%.2047s", cwd, em_cfg.output);
 	so.warn = false;
 	w.sym = em_symbolizer__new(&so);
 	w.proc = em_proc__new(0);

@@ -76,3 +76,27 @@ need() {
 }
 
 finish() { exit 0; }
+
+# ---- agent helpers ----------------------------------------------------------
+# agent_run OUTDIR CMD...: run CMD with libember.so preloaded, profiles in OUTDIR.
+agent_run() {
+	local out=$1; shift
+	EMBER_OUTPUT=$out LD_PRELOAD=$LIBEMBER "$@"
+}
+# The one profile of KIND in DIR whose pid is not in the exclusions, if exactly one.
+only_profile() {
+	local dir=$1 kind=$2 files
+	files=$(ls "$dir"/"$kind".*.pb.gz 2>/dev/null)
+	[ "$(printf '%s\n' "$files" | grep -c .)" = 1 ] && printf '%s\n' "$files"
+}
+# pprof_pct PROFILE FUNC [pprof options]: FUNC's cum% in pprof -top (number only).
+pprof_cum_pct() {
+	local prof=$1 fn=$2; shift 2
+	pprof -top -cum -nodecount=200 "$@" "$prof" 2>/dev/null |
+		awk -v f="$fn" '$6 == f { sub("%", "", $5); print $5; exit }'
+}
+pprof_flat_pct() {
+	local prof=$1 fn=$2; shift 2
+	pprof -top -nodecount=200 "$@" "$prof" 2>/dev/null |
+		awk -v f="$fn" '$6 == f { sub("%", "", $2); print $2; exit }'
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Known answers, read back with go tool pprof: a CPU split across functions
+# (one inside glibc's qsort, all without frame pointers) and across threads.
+# Tolerances are generous (sampling error at ~250 samples/s is a few percent).
+. "$(dirname "$0")/../lib.sh"
+need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/thread_split"
+
+rm -rf "$TMP/split" && mkdir "$TMP/split"
+EMBER_HZ=250 agent_run "$TMP/split" "$PROGS/cpu_split" 3000 > /dev/null
+prof=$(only_profile "$TMP/split" cpu)
+[ -n "$prof" ] || { not_ok "cpu_split wrote one profile"; finish; }
+expect_near "burn_a has 50% of CPU" "$(pprof_cum_pct "$prof" burn_a)" 50 10
+expect_near "burn_b has 25% of CPU" "$(pprof_cum_pct "$prof" burn_b)" 25 8
+expect_near "compare_ints (under qsort) has 25% of CPU" "$(pprof_cum_pct "$prof" compare_ints)" 25 8
+expect_near "sort_work is the caller of that qsort time" "$(pprof_cum_pct "$prof" sort_work)" 25 8
+expect_eq "every sample's stack reaches main" "$(pprof_cum_pct "$prof" main)" 100
+top=$(pprof -top -nodecount=200 "$prof" 2>&1)
+expect_no_match "no truncated-stack marker frames" "$top" '\[truncated'
+expect_match "stacks cross glibc's qsort" "$(pprof -traces "$prof" 2>/dev/null)" 'qsort'
+# The qsort samples go main -> sort_work -> (glibc) -> compare_ints.
+expect_match "compare_ints is reached through qsort from sort_work" \
+	"$(pprof -traces -focus=compare_ints "$prof" 2>/dev/null | tr -s ' \n' ' ')" \
+	'compare_ints .*qsort.* sort_work main'
+total_ms=$(pprof -top "$prof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m\?s\).*/\1 \2/p' |
+	awk '{ print ($2 == "s") ? $1 * 1000 : $1 }')
+expect_near "CPU total ~3000 ms (samples x period)" "$total_ms" 3000 600
+samples=$(pprof -top -sample_index=samples "$prof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9]*\).*/\1/p')
+expect_ge "sampling delivered >= 80% of 250 Hz x 3 s" "$samples" 600
+
+rm -rf "$TMP/threads" && mkdir "$TMP/threads"
+EMBER_HZ=250 agent_run "$TMP/threads" "$PROGS/thread_split" > /dev/null
+prof=$(only_profile "$TMP/threads" cpu)
+tags=$(pprof -tags "$prof" 2>/dev/null)
+pct() { printf '%s\n' "$tags" | awk -v t="$1" '$NF == t { gsub(/[()%]/, "", $2); print $2; exit }'; }
+expect_near "worker-1 has 800/1400 = 57% of CPU" "$(pct worker-1)" 57.1 8
+expect_near "worker-2 has 400/1400 = 29% of CPU" "$(pct worker-2)" 28.6 7
+expect_near "worker-3 has 200/1400 = 14% of CPU" "$(pct worker-3)" 14.3 6
+expect_match "samples carry a numeric tid label" "$tags" '^ *tid:'
+expect_match "the thread functions are named" "$(pprof -top "$prof" 2>/dev/null)" 'burn_for'
+finish
