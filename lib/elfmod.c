@@ -39,12 +39,13 @@ static int read_headers(struct em_elfmod *m)
 
 		if (!gelf_getphdr(m->elf, (int)i, &ph))
 			return -EINVAL;
-		if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_vaddr + ph.p_filesz < ph.p_vaddr)
+		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_vaddr + ph.p_memsz < ph.p_vaddr ||
+		    ph.p_filesz > ph.p_memsz)
 			return -EINVAL;
 		m->loads[m->nloads++] = (struct em_load_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr,
-							      (ph.p_flags & PF_X) != 0 };
+							      ph.p_memsz, (ph.p_flags & PF_X) != 0 };
 	}
 	n = em_elf_build_id(m->elf, m->build_id, sizeof(m->build_id));
 	if (n > 0) {
@@ -217,8 +218,12 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 	return 0;
 }
 
-int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t *vaddr)
+int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t map_offset,
+		     uint64_t *vaddr)
 {
+	const struct em_load_seg *x = NULL;
+	size_t nexec = 0;
+
 	/*
 	 * Exact segment first. Then allow the page-aligned start: the kernel
 	 * maps from the page boundary below p_offset, and an address in that
@@ -233,6 +238,21 @@ int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t *vaddr)
 				*vaddr = s->vaddr - (s->offset - off);
 				return 0;
 			}
+		}
+	}
+	/* A debug file: its one executable segment has no contents here. */
+	for (size_t i = 0; i < m->nloads; i++) {
+		if (m->loads[i].exec) {
+			x = &m->loads[i];
+			nexec++;
+		}
+	}
+	if (nexec == 1 && x->filesz == 0 && off >= map_offset) {
+		uint64_t v = (x->vaddr & ~(uint64_t)4095) + (off - map_offset);
+
+		if (v >= x->vaddr && v - x->vaddr < x->memsz) {
+			*vaddr = v;
+			return 0;
 		}
 	}
 	return -ENOENT;

@@ -34,7 +34,7 @@
 #define EM_ELF_MAX_PHDRS 4096
 
 struct em_load_seg {
-	uint64_t offset, filesz, vaddr;
+	uint64_t offset, filesz, vaddr, memsz;
 	bool exec;
 };
 
@@ -88,8 +88,16 @@ struct em_elfmod *em_elfmod__open_image(void *image, size_t size, const char *na
  */
 int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s);
 
-/* File offset -> link-time address. 0, or -ENOENT when no segment holds it. */
-int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t file_offset, uint64_t *vaddr);
+/*
+ * em_elfmod__vaddr() - file offset -> link-time address. map_offset is the
+ * file offset at which the mapping holding file_offset starts (maps' and
+ * pprof's "offset"). It is needed only when m is a separate debug file
+ * standing in for its binary: strip zeroes such a file's segment offsets, so
+ * the mapping is taken to be the executable segment and the address is
+ * counted from there. Returns 0, or -ENOENT when no segment holds it.
+ */
+int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t file_offset, uint64_t map_offset,
+		     uint64_t *vaddr);
 
 struct em_symres {
 	struct em_srcframe frames[EM_DW_MAX_INLINE];	/* innermost first */

@@ -474,7 +474,7 @@ static struct modent *entry_of(struct em_symbolizer *s, const struct em_elfmod *
 }
 
 unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod *mod,
-				      uint64_t off, struct em_symloc *out)
+				      uint64_t off, uint64_t map_offset, struct em_symloc *out)
 {
 	struct em_symres res;
 	uint64_t vaddr;
@@ -496,7 +496,8 @@ unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod 
 		if (mod->load_error)
 			em_symbolizer__problem(s, mod->path, mod->load_error);
 	}
-	if (em_elfmod__vaddr(mod, off, &vaddr) < 0 || !em_elfmod__lookup(mod, vaddr, &res))
+	if (em_elfmod__vaddr(mod, off, map_offset, &vaddr) < 0 ||
+	    !em_elfmod__lookup(mod, vaddr, &res))
 		return 0;
 	out->functions = out->filenames = out->line_numbers = true;
 	out->inline_frames = res.from_dwarf;
@@ -570,7 +571,7 @@ unsigned em_symbolizer__lookup(struct em_symbolizer *s, struct em_proc *proc, ui
 	if (!mod)
 		return 0;
 	out->build_id = mod->build_id_hex;
-	return em_symbolizer__lookup_module(s, mod, addr - m->start + m->offset, out);
+	return em_symbolizer__lookup_module(s, mod, addr - m->start + m->offset, m->offset, out);
 }
 
 uint64_t em_symloc__add_location(struct em_profile *p, const struct em_symloc *loc,

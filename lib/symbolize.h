@@ -137,11 +137,12 @@ struct em_elfmod *em_symbolizer__build_id_module(struct em_symbolizer *s, const 
 
 /*
  * em_symbolizer__lookup_module() - symbolize the byte at file offset off of
- * mod; fills the frames and quality of *out (not the mapping fields). Loads
- * the module on first use. Returns out->nframes.
+ * mod, in a mapping that starts at file offset map_offset; fills the frames
+ * and quality of *out (not the mapping fields). Loads the module on first
+ * use. Returns out->nframes.
  */
 unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod *mod,
-				      uint64_t off, struct em_symloc *out);
+				      uint64_t off, uint64_t map_offset, struct em_symloc *out);
 
 /* Reports a problem with a file once per symbolizer (em_warn or em_debug). */
 void em_symbolizer__problem(struct em_symbolizer *s, const char *file, const char *what);

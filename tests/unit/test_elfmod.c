@@ -66,12 +66,12 @@ static void check_translation(const char *prog, const char *fn, uint16_t type)
 
 		off = pc - (bias + map_start) + map_off;
 	}
-	assert_int_equal(em_elfmod__vaddr(m, off, &vaddr), 0);
+	assert_int_equal(em_elfmod__vaddr(m, off, x->offset & ~4095ull, &vaddr), 0);
 	assert_int_equal(vaddr, sym->addr + 3);
 	assert_true(em_elfmod__lookup(m, vaddr, &res) >= 1);
 	assert_string_equal(res.frames[res.nframes - 1].name, fn);
 	assert_true(res.from_dwarf);
-	assert_int_equal(em_elfmod__vaddr(m, 1ull << 40, &vaddr), -ENOENT);
+	assert_int_equal(em_elfmod__vaddr(m, 1ull << 40, 0, &vaddr), -ENOENT);
 	em_elfmod__free(m);
 }
 
