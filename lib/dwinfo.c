@@ -20,10 +20,16 @@ struct range {
 struct fn {
 	Dwarf_Off off;	/* DIE offset of the subprogram or inlined_subroutine */
 	int32_t parent;	/* enclosing function's index, -1 for a top-level one */
+	/* Filled on first use (see describe()), so repeat lookups skip libdw. */
+	bool described, inlined;
+	int decl_line, call_line;
+	const char *name, *call_file;
 };
 
 struct unit {
 	Dwarf_Off off;		/* offset of the unit DIE */
+	Dwarf_Die die;		/* the unit DIE, once indexed */
+	bool cplusplus;
 	struct fn *fns;
 	size_t nfns, cap_fns;
 	struct range *ranges;
@@ -250,7 +256,8 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 					err = -E2BIG;
 					break;
 				}
-				u->fns[u->nfns++] = (struct fn){ dwarf_dieoffset(&f->die), f->fn };
+				u->fns[u->nfns++] = (struct fn){ .off = dwarf_dieoffset(&f->die),
+								 .parent = f->fn };
 				inner = (int32_t)idx;
 			}
 		}
@@ -412,17 +419,39 @@ static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
 	return dwarf_attr(die, at, &a) ? dwarf_formudata(&a, out) : -1;
 }
 
+/* Reads what frames need from a function's DIE, once. */
+static void describe(struct em_dwinfo *d, struct unit *u, struct fn *f)
+{
+	Dwarf_Files *files;
+	Dwarf_Word file_idx, call_line;
+	size_t nfiles;
+	Dwarf_Die die;
+	int decl = 0;
+
+	f->described = true;
+	if (!dwarf_offdie(d->dw, f->off, &die))
+		return;
+	f->name = die_name(d, &die, u->cplusplus);
+	if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
+		f->decl_line = decl;
+	f->inlined = dwarf_tag(&die) == DW_TAG_inlined_subroutine;
+	if (!f->inlined)
+		return;
+	/* Where this copy was inlined: the caller's file and line. */
+	if (die_udata(&die, DW_AT_call_file, &file_idx) == 0 &&
+	    dwarf_getsrcfiles(&u->die, &files, &nfiles) == 0 && file_idx < nfiles)
+		f->call_file = absolute(d, &u->die, dwarf_filesrc(files, file_idx, NULL, NULL));
+	if (die_udata(&die, DW_AT_call_line, &call_line) == 0 && call_line <= INT32_MAX)
+		f->call_line = (int)call_line;
+}
+
 int em_dwinfo__lookup(struct em_dwinfo *d, uint64_t addr, struct em_srcframe *frames,
 		      unsigned max)
 {
 	const struct range *ur, *fr;
 	struct unit *u;
-	Dwarf_Die cudie, die;
-	Dwarf_Files *files = NULL;
-	size_t nfiles = 0;
 	Dwarf_Line *line;
 	unsigned n = 0;
-	bool cplusplus;
 	int32_t fi;
 
 	if (!d || !max)
@@ -433,51 +462,41 @@ int em_dwinfo__lookup(struct em_dwinfo *d, uint64_t addr, struct em_srcframe *fr
 	if (!ur)
 		return 0;
 	u = &d->units[ur->item];
-	if (u->broken || !dwarf_offdie(d->dw, u->off, &cudie))
+	if (u->broken)
 		return 0;
 	if (!u->indexed) {
 		u->indexed = true;
-		if (index_unit(u, &cudie) < 0) {
+		if (!dwarf_offdie(d->dw, u->off, &u->die) || index_unit(u, &u->die) < 0) {
 			u->broken = true;
 			return 0;
 		}
+		u->cplusplus = is_cplusplus(&u->die);
 	}
 	frames[0] = (struct em_srcframe){ NULL, NULL, 0, 0 };
-	line = dwarf_getsrc_die(&cudie, addr);
+	line = dwarf_getsrc_die(&u->die, addr);
 	if (line) {
 		int l = 0;
 
-		frames[0].file = absolute(d, &cudie, dwarf_linesrc(line, NULL, NULL));
+		frames[0].file = absolute(d, &u->die, dwarf_linesrc(line, NULL, NULL));
 		if (dwarf_lineno(line, &l) == 0 && l > 0)
 			frames[0].line = l;
 	}
 	fr = find_range(u->ranges, u->nranges, addr);
 	if (!fr)
 		return 1;
-	if (dwarf_getsrcfiles(&cudie, &files, &nfiles) != 0)
-		files = NULL;
-	cplusplus = is_cplusplus(&cudie);
 	/* Walk out from the innermost inlined call to the real function. */
 	for (fi = (int32_t)fr->item; fi >= 0 && n < max; fi = u->fns[fi].parent) {
-		struct em_srcframe *f = &frames[n];
-		Dwarf_Word file_idx, call_line;
-		int decl = 0;
+		struct fn *f = &u->fns[fi];
 
-		if (!dwarf_offdie(d->dw, u->fns[fi].off, &die))
-			break;
-		f->name = die_name(d, &die, cplusplus);
-		if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
-			f->start_line = decl;
+		if (!f->described)
+			describe(d, u, f);
+		frames[n].name = f->name;
+		frames[n].start_line = f->decl_line;
 		n++;
-		if (dwarf_tag(&die) != DW_TAG_inlined_subroutine || n == max)
+		if (!f->inlined || n == max)
 			break;
 		/* The caller's frame is at the call site of this inlined copy. */
-		frames[n] = (struct em_srcframe){ NULL, NULL, 0, 0 };
-		if (files && die_udata(&die, DW_AT_call_file, &file_idx) == 0 && file_idx < nfiles)
-			frames[n].file =
-				absolute(d, &cudie, dwarf_filesrc(files, file_idx, NULL, NULL));
-		if (die_udata(&die, DW_AT_call_line, &call_line) == 0 && call_line <= INT32_MAX)
-			frames[n].line = (int)call_line;
+		frames[n] = (struct em_srcframe){ NULL, f->call_file, f->call_line, 0 };
 	}
 	return n ? (int)n : 1;
 }
