@@ -176,8 +176,9 @@ static bool has_dwarf(Elf *elf)
 	return has_section(elf, 0, ".debug_info") || has_section(elf, 0, ".zdebug_info");
 }
 
-int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
+int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsigned flags)
 {
+	bool want_dwarf = !(flags & EM_ELFMOD_SYMBOLS_ONLY);
 	bool main_symtab, main_dwarf;
 	Elf *dw_elf;
 	long n;
@@ -186,8 +187,8 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 		return 0;
 	m->loaded = true;
 	main_symtab = has_section(m->elf, SHT_SYMTAB, NULL);
-	main_dwarf = has_dwarf(m->elf);
-	if ((!main_symtab || !main_dwarf) && m->fd >= 0 && s) {
+	main_dwarf = want_dwarf && has_dwarf(m->elf);
+	if ((!main_symtab || (want_dwarf && !main_dwarf)) && m->fd >= 0 && s) {
 		int err = em_debugfile__find(s, m->build_id, m->build_id_len, m->elf, m->fd,
 					     &m->debug);
 
@@ -207,7 +208,8 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 		em_symtab__clear(&m->syms);
 	}
 	em_symtab__finish(&m->syms);
-	dw_elf = m->debug.elf && has_dwarf(m->debug.elf) ? m->debug.elf
+	dw_elf = !want_dwarf				 ? NULL
+		 : m->debug.elf && has_dwarf(m->debug.elf) ? m->debug.elf
 		 : main_dwarf				 ? m->elf
 							 : NULL;
 	if (dw_elf) {

@@ -80,13 +80,16 @@ struct em_elfmod *em_elfmod__open(const char *path);
 /* As above for an in-memory image (the vDSO); takes ownership of image (malloc'd). */
 struct em_elfmod *em_elfmod__open_image(void *image, size_t size, const char *name);
 
+/* Skip DWARF: names from the symbol tables only (cheaper, no files or lines). */
+#define EM_ELFMOD_SYMBOLS_ONLY 1u
+
 /*
  * em_elfmod__load() - read the symbol tables, find the separate debug file
- * (when the binary lacks .symtab or DWARF) and open DWARF. Idempotent.
- * Missing pieces are not errors: the module resolves what it can. Returns 0,
- * or -ENOMEM.
+ * (when the binary lacks .symtab or DWARF; s NULL: do not search) and open
+ * DWARF. flags: EM_ELFMOD_*. Idempotent. Missing pieces are not errors: the
+ * module resolves what it can. Returns 0, or -ENOMEM.
  */
-int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s);
+int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsigned flags);
 
 /*
  * em_elfmod__vaddr() - file offset -> link-time address. map_offset is the

@@ -32,7 +32,7 @@ struct em_symbolizer {
 	char **opt_dirs, **env_dirs;	/* storage behind dirs[] */
 	char *kallsyms_path;
 	struct em_kallsyms *ksyms;
-	bool ksyms_tried, warn;
+	bool ksyms_tried, warn, symbols_only;
 	/* raw name pointer -> index in dm[] (+1); dm[i] NULL: not mangled */
 	struct em_u64map demangled;
 	char **dm;
@@ -79,6 +79,7 @@ struct em_symbolizer *em_symbolizer__new(const struct em_symbolizer_opts *o)
 		return NULL;
 	if (o) {
 		s->warn = o->warn;
+		s->symbols_only = o->symbols_only;
 		if (o->ndebug_dirs && !(s->opt_dirs = copy_strv(o->debug_dirs, o->ndebug_dirs)))
 			goto err_out;
 		if (o->kallsyms_path && !(s->kallsyms_path = strdup(o->kallsyms_path)))
@@ -491,7 +492,7 @@ unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod 
 			.warn = s->warn,
 		};
 
-		if (em_elfmod__load(mod, &ds) < 0)
+		if (em_elfmod__load(mod, &ds, s->symbols_only ? EM_ELFMOD_SYMBOLS_ONLY : 0) < 0)
 			return 0;
 		if (mod->load_error)
 			em_symbolizer__problem(s, mod->path, mod->load_error);

@@ -53,6 +53,7 @@ struct em_symbolizer_opts {
 	const char *const *debug_dirs;	/* searched first (then $EMBER_DEBUG_DIRS) */
 	size_t ndebug_dirs;
 	const char *kallsyms_path;	/* NULL: /proc/kallsyms */
+	bool symbols_only;		/* no DWARF: names only, no files, lines or inlines */
 	bool warn;			/* one em_warn() per file that cannot be used;
 					 * otherwise em_debug() (the agent's choice) */
 };
