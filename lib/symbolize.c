@@ -87,15 +87,18 @@ void em_symbolizer__free(struct em_symbolizer *s)
 
 void em_symbolizer__problem(struct em_symbolizer *s, const char *file, const char *what)
 {
+	bool remembered = false;
+
 	for (size_t i = 0; i < s->nproblems; i++)
 		if (strcmp(s->problems[i], file) == 0)
 			return;
 	if (s->nproblems < MAX_PROBLEMS) {
 		s->problems[s->nproblems] = strdup(file);
-		if (s->problems[s->nproblems])
-			s->nproblems++;
+		remembered = s->problems[s->nproblems] != NULL;
+		s->nproblems += remembered;
 	}
-	if (s->warn)
+	/* Past the cap a file could be reported again and again: keep those quiet. */
+	if (s->warn && remembered)
 		em_warn("%s: %s", file, what);
 	else
 		em_debug("%s: %s", file, what);

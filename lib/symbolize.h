@@ -63,13 +63,15 @@ struct em_proc;
 
 /* NULL with errno set (ENOMEM). opts may be NULL. */
 struct em_symbolizer *em_symbolizer__new(const struct em_symbolizer_opts *opts);
-/* NULL-safe. Every em_proc used with it must be freed too (they hold no modules). */
+/* NULL-safe. The em_procs used with it keep pointers to its modules: do not use
+ * them afterwards (free them, or free them first). */
 void em_symbolizer__free(struct em_symbolizer *s);
 
 /*
  * em_proc__new() - read the memory map of pid (0: the calling process).
- * Returns NULL with errno set as em_maps__load() does (ENOENT: no such
- * process).
+ * An em_proc remembers the modules it resolved in the first symbolizer it is
+ * used with: use it with that symbolizer only. Returns NULL with errno set as
+ * em_maps__load() does (ENOENT: no such process).
  */
 struct em_proc *em_proc__new(int pid);
 /* Re-read the maps (after dlopen/dlclose); modules already resolved for

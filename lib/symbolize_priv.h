@@ -28,11 +28,11 @@ struct em_symbolizer {
 	char *kallsyms_path;
 	struct em_kallsyms *ksyms;
 	bool ksyms_tried, warn, symbols_only;
-	/* raw name pointer -> index in dm[] (+1); dm[i] NULL: not mangled */
+	/* raw name pointer -> index in dm[]; dm[i] NULL: it did not demangle */
 	struct em_u64map demangled;
 	char **dm;
 	size_t ndm, cap_dm;
-	char *problems[MAX_PROBLEMS];	/* files already reported */
+	char *problems[MAX_PROBLEMS];	/* files already reported (then only em_debug) */
 	size_t nproblems;
 };
 
