@@ -101,7 +101,8 @@ static int add_ranges(Dwarf_Die *die, struct range **v, size_t *n, size_t *cap, 
 	ptrdiff_t off = 0;
 	int added = 0;
 
-	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+	/* The count is capped too: a hostile range list must not pin us here. */
+	while (added < EM_DW_MAX_DIE_RANGES && (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
 		if (hi <= lo)
 			continue;
 		if (grow((void **)v, cap, *n + 1, sizeof(**v), EM_DW_MAX_RANGES))
@@ -226,6 +227,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 		Dwarf_Die die;
 		int32_t fn;	/* enclosing function index for this level */
 	} *stack;
+	size_t visits = 0;
 	int sp = 0, err = 0;
 
 	stack = malloc(EM_DW_MAX_DEPTH * sizeof(*stack));
@@ -235,7 +237,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 		stack[0].fn = -1;
 		sp = 1;
 	}
-	while (sp > 0 && !err) {
+	while (sp > 0 && !err && ++visits <= EM_DW_MAX_DIES) {
 		struct frame *f = &stack[sp - 1];
 		int tag = dwarf_tag(&f->die), n = 0;
 		int32_t inner = f->fn;
@@ -270,9 +272,13 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 			sp++;
 			continue;
 		}
-		/* Next sibling, climbing up while a level is exhausted. */
+		/*
+		 * Next sibling, climbing up while a level is exhausted. A sibling
+		 * must lie further on: a DW_AT_sibling pointing back would loop.
+		 */
 		while (sp > 0) {
-			if (dwarf_siblingof(&stack[sp - 1].die, &sib) == 0) {
+			if (dwarf_siblingof(&stack[sp - 1].die, &sib) == 0 &&
+			    dwarf_dieoffset(&sib) > dwarf_dieoffset(&stack[sp - 1].die)) {
 				stack[sp - 1].die = sib;
 				break;
 			}
