@@ -200,7 +200,9 @@ struct em_elfmod *em_symbolizer__module_fd(struct em_symbolizer *s, int fd, cons
 	if (!m) {
 		snprintf(what, sizeof(what), "not usable for symbols (%s)",
 			 errno == ENOEXEC ? "not an ELF executable or shared library"
-					  : strerror(errno));
+			 : errno == EINVAL ? "malformed ELF headers"
+			 : errno == E2BIG  ? "too many program headers"
+					   : strerror(errno));
 		em_symbolizer__problem(s, path, what);
 		return NULL;
 	}

@@ -140,6 +140,17 @@ expect_match "a different build at the mapped path is refused, in one line" "$ou
 	"^ember: warning: $TMP/run/symprog: build id mismatch \(profile has [0-9a-f]{40}, $TMP/run/symprog has [0-9a-f]{40}\); not used$"
 expect_match "...and its addresses stay unresolved" "$("$EMBER" top "$TMP/bin.bad.pb.gz")" '  symprog\+0x[0-9a-f]+$'
 
+# Corrupt files where the mappings point: one line each, no crash, exit 0.
+head -c 200 "$PROGS/libsymlib.so" > "$TMP/run/libsymlib.so"
+printf 'not an ELF file\n' > "$TMP/run/symprog"
+out=$("$EMBER" symbolize "$TMP/bin.noid.raw.pb.gz" -o "$TMP/bin.corrupt.pb.gz" 2>&1); rc=$?
+expect_eq "corrupt mapped files: exit 0" "$rc" 0
+expect_match "corrupt mapped files: the binary is named" "$out" \
+	"^ember: warning: $TMP/run/symprog: not usable for symbols \(not an ELF executable or shared library\)$"
+expect_match "corrupt mapped files: the truncated library is named" "$out" \
+	"^ember: warning: $TMP/run/libsymlib.so: not usable for symbols \(malformed ELF headers\)$"
+expect_eq "corrupt mapped files: three lines (two files and the summary)" "$(printf '%s\n' "$out" | wc -l)" 3
+
 # A deleted binary still resolves through /proc/PID/map_files.
 mkdir -p "$TMP/del"
 cp "$PROGS/symprog" "$PROGS/libsymlib.so" "$TMP/del/"
