@@ -15,6 +15,7 @@ struct range {
 	uint64_t lo, hi;
 	uint32_t item;	/* unit index, or function index within a unit */
 	uint32_t depth;	/* nesting depth (functions only): deeper sorts later */
+	int32_t up;	/* the innermost earlier range containing lo, or -1 */
 };
 
 struct fn {
@@ -107,7 +108,7 @@ static int add_ranges(Dwarf_Die *die, struct range **v, size_t *n, size_t *cap, 
 			continue;
 		if (grow((void **)v, cap, *n + 1, sizeof(**v), EM_DW_MAX_RANGES))
 			return -E2BIG;
-		(*v)[(*n)++] = (struct range){ lo, hi, item, depth };
+		(*v)[(*n)++] = (struct range){ lo, hi, item, depth, -1 };
 		added++;
 	}
 	return added;
@@ -123,15 +124,41 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /*
- * The innermost range containing addr: ranges nest, so among those that
- * contain addr the one that starts last (deepest on a tie) is innermost.
- * Scans back from the last range starting at or before addr; the scan is
- * capped so a function with huge numbers of inlined calls cannot make one
- * lookup slow (the answer is then "not found", and the caller falls back).
+ * Sorts v and links each range to the innermost earlier range that contains
+ * its start (a stack sweep: ranges that ended before it are popped). Ranges
+ * nest, so every range containing an address is on the "up" chain of the
+ * last range starting at or before it.
+ */
+static int sort_and_link(struct range *v, size_t n)
+{
+	int32_t *stack;
+	size_t sp = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), range_cmp);
+	stack = malloc(n * sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		while (sp && v[stack[sp - 1]].hi <= v[i].lo)
+			sp--;
+		v[i].up = sp ? stack[sp - 1] : -1;
+		stack[sp++] = (int32_t)i;
+	}
+	free(stack);
+	return 0;
+}
+
+/*
+ * The innermost range containing addr: from the last range starting at or
+ * before addr, up the chain until one contains it. The walk is as long as
+ * the nesting is deep, whatever the number of ranges.
  */
 static const struct range *find_range(const struct range *v, size_t n, uint64_t addr)
 {
 	size_t lo = 0, hi = n;
+	int32_t i;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -141,9 +168,9 @@ static const struct range *find_range(const struct range *v, size_t n, uint64_t 
 		else
 			hi = mid;
 	}
-	for (size_t i = lo, tries = 0; i > 0 && tries < 65536; i--, tries++)
-		if (addr < v[i - 1].hi)
-			return &v[i - 1];
+	for (i = (int32_t)lo - 1; i >= 0; i = v[i].up)
+		if (addr < v[i].hi)
+			return &v[i];
 	return NULL;
 }
 
@@ -187,7 +214,9 @@ struct em_dwinfo *em_dwinfo__new(Elf *elf)
 		err = -ENOENT;
 		goto err_out;
 	}
-	qsort(d->ranges, d->nranges, sizeof(*d->ranges), range_cmp);
+	err = sort_and_link(d->ranges, d->nranges);
+	if (err)
+		goto err_out;
 	return d;
 
 err_out:
@@ -288,9 +317,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 	free(stack);
 	if (err)
 		return err;
-	if (u->nranges)
-		qsort(u->ranges, u->nranges, sizeof(*u->ranges), range_cmp);
-	return 0;
+	return sort_and_link(u->ranges, u->nranges);
 }
 
 /* Lexically removes "." and "dir/.." components from an absolute path, in place. */
