@@ -26,6 +26,59 @@ $(OUTPUT)/tests/tools/%: tests/tools/%.c $(CORE_LIB)
 		-o $@ $< $(CORE_LIB) $(LIBS)
 $(TOOL_BINS): | $(OUTPUT)/gen/profile.pb-c.h
 
-PROG_EXTRA    :=
+# ---- symbolizer test programs (tests/integration/symbolize.sh) -------------
+# symprog's variants each get their own -DSYMPROG_VARIANT, so each has its own
+# build id: two variants must never pass for one another through a debug file.
+CXX           ?= g++
+SYMPROG_SRC   := tests/progs/symprog.c
+SYMPROG_DEPS  := $(SYMPROG_SRC) tests/progs/symprog.h
+# The build-id debug directory the tests pass in EMBER_DEBUG_DIRS.
+SYM_DEBUG_DIR := $(PROGS_OUT)/debug-root
+sym_cc = $(CC) $(PROG_CFLAGS) -DSYMPROG_VARIANT='"$(2)"' $(3) -o $(1) $(SYMPROG_SRC) -ldl
+# The build id of an ELF file, as readelf prints it.
+sym_build_id = $$(readelf -n $(1) | sed -n 's/^ *Build ID: *//p')
+
+$(PROGS_OUT)/libsymlib.so: tests/progs/symlib/symlib.c tests/progs/symprog.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) $(PROG_FP) -fPIC -shared -o $@ $<
+
+$(PROGS_OUT)/symprog-nofp: $(SYMPROG_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(call sym_cc,$@,nofp,$(PROG_NOFP))
+
+$(PROGS_OUT)/symprog-nopie: $(SYMPROG_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(call sym_cc,$@,nopie,$(PROG_FP) -fno-pie -no-pie)
+
+# Stripped; the debug file is found by build id under $(SYM_DEBUG_DIR).
+$(PROGS_OUT)/symprog-stripped-id: $(SYMPROG_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(call sym_cc,$@.full,stripped-id,$(PROG_FP))
+	$(Q)id=$(call sym_build_id,$@.full); test -n "$$id" && \
+		dir=$(SYM_DEBUG_DIR)/.build-id/$$(echo $$id | cut -c1-2) && mkdir -p $$dir && \
+		objcopy --only-keep-debug $@.full $$dir/$$(echo $$id | cut -c3-).debug && \
+		objcopy --strip-all $@.full $@ && rm -f $@.full
+
+# Stripped; the debug file is found by .gnu_debuglink in the .debug/ directory.
+$(PROGS_OUT)/symprog-stripped-link: $(SYMPROG_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)/.debug && $(call sym_cc,$@.full,stripped-link,$(PROG_FP))
+	$(Q)objcopy --only-keep-debug $@.full $(@D)/.debug/$(@F).debug && \
+		objcopy --strip-all --add-gnu-debuglink=$(@D)/.debug/$(@F).debug $@.full $@ && \
+		rm -f $@.full
+
+# Stripped, with no debug file anywhere: names stay unresolved (file+0xoffset).
+$(PROGS_OUT)/symprog-stripped-bare: $(SYMPROG_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(call sym_cc,$@.full,stripped-bare,$(PROG_FP)) && \
+		objcopy --strip-all $@.full $@ && rm -f $@.full
+
+$(PROGS_OUT)/symcpp: tests/progs/symcpp.cc tests/progs/symprog.h
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -Wall -Wextra -Werror $(PROG_FP) -o $@ $<
+
+PROG_EXTRA    := $(PROGS_OUT)/libsymlib.so $(PROGS_OUT)/symprog-nofp $(PROGS_OUT)/symprog-nopie \
+                 $(PROGS_OUT)/symprog-stripped-id $(PROGS_OUT)/symprog-stripped-link \
+                 $(PROGS_OUT)/symprog-stripped-bare $(PROGS_OUT)/symcpp
 
 progs: $(PROG_BINS) $(TOOL_BINS) $(PROG_EXTRA)

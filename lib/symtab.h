@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * symtab.h - the function symbols of an ELF object (.symtab and .dynsym) as
+ * one sorted array, looked up by binary search on the link-time address.
+ *
+ * Names are not copied: they point into the string tables of the Elf handles
+ * they came from, which must stay open for as long as the table is used (the
+ * em_elfmod that owns both guarantees it). Every count, index and string
+ * offset is validated, so a corrupt file yields an error, never a bad read.
+ *
+ * Not thread-safe while being built; lookups are read-only. Not
+ * async-signal-safe.
+ */
+#ifndef EMBER_SYMTAB_H
+#define EMBER_SYMTAB_H
+
+#include <gelf.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* More symbols than any real binary has (Chromium: ~1.5M); caps corrupt counts. */
+#define EM_SYMTAB_MAX_SYMS (1u << 24)
+
+struct em_sym {
+	uint64_t addr, end;	/* [addr, end), link-time (ELF virtual) addresses */
+	const char *name;	/* raw, possibly mangled; points into the ELF */
+	uint32_t rank;		/* used while sorting: which alias wins */
+};
+
+/* A zeroed struct is an empty table. */
+struct em_symtab {
+	struct em_sym *syms;	/* sorted by addr after em_symtab__finish() */
+	size_t n, cap;
+	size_t nsections;	/* symbol sections that were read */
+};
+
+/*
+ * em_symtab__add_elf() - append the function symbols (STT_FUNC, STT_GNU_IFUNC,
+ * defined) of elf's .symtab and .dynsym sections. May be called for several
+ * files of the same object (the binary and its debug file). A symbol without
+ * a size extends to the next symbol or the end of its section.
+ * Returns the number of symbols added (>= 0), or -EINVAL for a malformed
+ * symbol section, -E2BIG past EM_SYMTAB_MAX_SYMS, -ENOMEM.
+ */
+long em_symtab__add_elf(struct em_symtab *st, Elf *elf);
+
+/*
+ * em_symtab__finish() - sort, keep one name per address and settle the ends
+ * of unsized symbols. Aliases at one address are ranked: sized first, then
+ * fewer leading underscores ("write" over "__write"), then global over weak
+ * over local, then the shorter name. Call once, after the last add.
+ */
+void em_symtab__finish(struct em_symtab *st);
+
+/* The symbol containing addr, or NULL. O(log n). */
+const struct em_sym *em_symtab__find(const struct em_symtab *st, uint64_t addr);
+
+/* The first symbol called name, or NULL. O(n); for tests and tools. */
+const struct em_sym *em_symtab__find_name(const struct em_symtab *st, const char *name);
+
+/* Frees the array; the table is empty and reusable afterwards. NULL-safe. */
+void em_symtab__clear(struct em_symtab *st);
+
+#endif
