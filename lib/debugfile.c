@@ -262,7 +262,10 @@ static int keep_file(const struct cand *c, int fd, Elf *elf, struct em_debugfile
 		close(fd);
 		return -ENOMEM;
 	}
-	out->fd = fd;
+	/* libelf reads the debug file through its mapping from now on. */
+	elf_cntl(elf, ELF_C_FDDONE);
+	close(fd);
+	out->fd = -1;
 	out->elf = elf;
 	return 0;
 }

@@ -85,6 +85,7 @@ struct em_elfmod *em_elfmod__open_fd(int fd, const char *path)
 		return NULL;
 	}
 	m->fd = fd;
+	m->from_file = true;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		err = -ENOEXEC;
 		goto err_out;
@@ -196,6 +197,14 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsign
 			return err;
 		if (err == 0)
 			em_debug("%s: debug file %s", m->path, m->debug.path);
+	}
+	/* Everything from here on reads through libelf's mapping: give the
+	 * descriptor back. Inside the agent a held descriptor would shift the
+	 * host program's file numbers and count against its RLIMIT_NOFILE. */
+	if (m->fd >= 0) {
+		elf_cntl(m->elf, ELF_C_FDDONE);
+		close(m->fd);
+		m->fd = -1;
 	}
 	n = em_symtab__add_elf(&m->syms, m->elf);
 	if (n >= 0 && !main_symtab && m->debug.elf)

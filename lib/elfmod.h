@@ -42,6 +42,7 @@ struct em_load_seg {
 struct em_elfmod {
 	char *path;		/* display path (the target's view); malloc'd */
 	int fd;			/* -1 for an in-memory image */
+	bool from_file;		/* opened from a file (dev/ino/size/mtime identify it) */
 	Elf *elf;
 	void *image;		/* in-memory image (vDSO), owned */
 	uint16_t e_type;	/* ET_EXEC, ET_DYN */

@@ -142,7 +142,7 @@ struct em_elfmod *em_symbolizer__adopt(struct em_symbolizer *s, struct em_elfmod
 					      memcmp(e->build_id, m->build_id, m->build_id_len) == 0
 				    : !e->build_id_len && e->dev == m->dev && e->ino == m->ino &&
 					      e->size == m->size && e->mtime_ns == m->mtime_ns &&
-					      e->fd >= 0 && m->fd >= 0;
+					      e->from_file && m->from_file;
 
 		if (same) {
 			em_elfmod__free(m);
@@ -178,7 +178,7 @@ static struct em_elfmod *cached_by_file(struct em_symbolizer *s, int fd)
 	for (size_t i = 0; i < s->nmods; i++) {
 		struct em_elfmod *e = s->mods[i].mod;
 
-		if (e->fd >= 0 && e->dev == st.st_dev && e->ino == st.st_ino &&
+		if (e->from_file && e->dev == st.st_dev && e->ino == st.st_ino &&
 		    e->size == st.st_size &&
 		    e->mtime_ns == (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec)
 			return e;
