@@ -7,6 +7,7 @@
 #   make test SAN=1 unit tests under ASan + UBSan (objects in build/san)
 #   make fuzz       run the pprof reader fuzzer (FUZZ_TIME seconds, default 600)
 #   make bench      benchmarks side by side with peers (see bench/README.md)
+#   make bench-symbolize  the symbolizer benchmark alone
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make V=1        show full commands
 #
@@ -86,8 +87,8 @@ endif
 
 ALL_OBJS   := $(sort $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS))
 
-.PHONY: all deps deps-test deps-bench test unit demo bench fuzz fuzz-smoke clean progs \
-        regen-golden format-check
+.PHONY: all deps deps-test deps-bench test unit demo bench bench-symbolize fuzz fuzz-smoke \
+        clean progs regen-golden format-check
 .DEFAULT_GOAL := all
 
 all: deps $(TARGETS)
@@ -175,8 +176,18 @@ fuzz-smoke: deps $(FUZZ_OUT)/fuzz_profile
 demo: all progs
 	$(Q)OUTPUT=$(OUTPUT) tests/demo.sh
 
-bench: deps-bench all progs
+# Benchmark programs (bench/<name>.c) link the core archive like the tests.
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+$(OUTPUT)/bench/%: bench/%.c $(CORE_LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
+$(BENCH_BINS): | $(OUTPUT)/gen/profile.pb-c.h
+
+bench: deps-bench all progs $(BENCH_BINS)
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
+
+bench-symbolize: all $(BENCH_BINS)
+	$(Q)OUTPUT=$(OUTPUT) bench/symbolize.sh
 
 format-check:
 	$(Q)clang-format --dry-run -Werror $(wildcard lib/*.[ch] tools/*.[ch] agent/*.[ch] flamegraph/*.[ch])
@@ -185,6 +196,6 @@ clean:
 	$(call msg,CLEAN,build)
 	$(Q)rm -rf build
 
--include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -2,6 +2,7 @@
 /* debugfile.c - build ids, .gnu_debuglink, and finding separate debug files. */
 #include "debugfile.h"
 #include "log.h"
+#include "rootfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -196,14 +197,18 @@ static bool sections_inside(Elf *elf, uint64_t size)
 	return true;
 }
 
-/* Opens path as an ELF file. Returns 0 and fills fd/elf, or a negative errno. */
-static int open_elf(const char *path, int *fd_out, Elf **elf_out, struct stat *st)
+/*
+ * Opens root:path (path as the target sees it, root "" for our own view) as
+ * an ELF file. Returns 0 and fills fd/elf, or a negative errno.
+ */
+static int open_elf(const char *root, const char *path, int *fd_out, Elf **elf_out,
+		    struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = em_open_in_root(root, path);
 	Elf *elf;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) ||
 	    (uint64_t)st->st_size > EM_DEBUG_MAX_BYTES) {
 		close(fd);
@@ -228,15 +233,39 @@ static bool same_file(int bin_fd, const struct stat *st)
 	       bst.st_ino == st->st_ino;
 }
 
-static int keep_file(const char *path, int fd, Elf *elf, struct em_debugfile *out)
+/* A candidate: a path in the view of root ("" for ours). */
+struct cand {
+	const char *root;
+	char path[PATH_MAX];
+	char shown[PATH_MAX];	/* root + path, for messages */
+};
+
+static bool cand_set(struct cand *c, const char *root, const char *fmt, ...) EM_PRINTF(3, 4);
+
+static bool cand_set(struct cand *c, const char *root, const char *fmt, ...)
 {
-	out->path = strdup(path);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(c->path, sizeof(c->path), fmt, ap);
+	va_end(ap);
+	c->root = root ? root : "";
+	return n >= 0 && n < (int)sizeof(c->path) && path_fmt(c->shown, "%s%s", c->root, c->path);
+}
+
+static int keep_file(const struct cand *c, int fd, Elf *elf, struct em_debugfile *out)
+{
+	out->path = strdup(c->shown);
 	if (!out->path) {
 		elf_end(elf);
 		close(fd);
 		return -ENOMEM;
 	}
-	out->fd = fd;
+	/* libelf reads the debug file through its mapping from now on. */
+	elf_cntl(elf, ELF_C_FDDONE);
+	close(fd);
+	out->fd = -1;
 	out->elf = elf;
 	return 0;
 }
@@ -253,7 +282,7 @@ static void report(const struct em_debug_search *s, const char *fmt, const char 
 		em_debug("%s", msg);
 }
 
-static int try_build_id(const struct em_debug_search *s, const char *path, const uint8_t *id,
+static int try_build_id(const struct em_debug_search *s, const struct cand *c, const uint8_t *id,
 			size_t id_len, int bin_fd, struct em_debugfile *out)
 {
 	uint8_t got[EM_BUILD_ID_MAX];
@@ -261,20 +290,20 @@ static int try_build_id(const struct em_debug_search *s, const char *path, const
 	Elf *elf;
 	int fd, n;
 
-	if (open_elf(path, &fd, &elf, &st) < 0)
+	if (open_elf(c->root, c->path, &fd, &elf, &st) < 0)
 		return -ENOENT;
 	n = em_elf_build_id(elf, got, sizeof(got));
 	if (!same_file(bin_fd, &st) && n == (int)id_len && memcmp(got, id, id_len) == 0)
-		return keep_file(path, fd, elf, out);
+		return keep_file(c, fd, elf, out);
 	if (!same_file(bin_fd, &st))
 		report(s, "%s: build id does not match the binary's (%lu vs %lu bytes); ignored",
-		       path, (unsigned long)(n > 0 ? n : 0), (unsigned long)id_len);
+		       c->shown, (unsigned long)(n > 0 ? n : 0), (unsigned long)id_len);
 	elf_end(elf);
 	close(fd);
 	return -ENOENT;
 }
 
-static int try_debuglink(const struct em_debug_search *s, const char *path, uint32_t want,
+static int try_debuglink(const struct em_debug_search *s, const struct cand *c, uint32_t want,
 			 int bin_fd, struct em_debugfile *out)
 {
 	struct stat st;
@@ -282,56 +311,55 @@ static int try_debuglink(const struct em_debug_search *s, const char *path, uint
 	Elf *elf;
 	int fd, err;
 
-	if (open_elf(path, &fd, &elf, &st) < 0)
+	if (open_elf(c->root, c->path, &fd, &elf, &st) < 0)
 		return -ENOENT;
 	if (same_file(bin_fd, &st))
 		goto reject;
 	err = em_file_crc32(fd, &crc);
 	if (err == 0 && crc == want)
-		return keep_file(path, fd, elf, out);
+		return keep_file(c, fd, elf, out);
 	if (err == 0)
 		report(s, "%s: debuglink CRC mismatch (binary wants 0x%08lx, file has 0x%08lx); ignored",
-		       path, (unsigned long)want, (unsigned long)crc);
+		       c->shown, (unsigned long)want, (unsigned long)crc);
 reject:
 	elf_end(elf);
 	close(fd);
 	return -ENOENT;
 }
 
-/* The directories to search, in order; returns how many were stored. */
-static size_t debug_dirs(const struct em_debug_search *s, char dirs[][PATH_MAX], size_t max)
+/* The debug directories to search, in order, each with the root it lives in. */
+static size_t debug_dirs(const struct em_debug_search *s, struct cand *dirs, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->ndirs && n < max - 2; i++)
-		n += path_fmt(dirs[n], "%s", s->dirs[i]);
+		n += cand_set(&dirs[n], "", "%s", s->dirs[i]);
 	if (s->root && *s->root)
-		n += path_fmt(dirs[n], "%s/usr/lib/debug", s->root);
-	n += path_fmt(dirs[n], "/usr/lib/debug");
+		n += cand_set(&dirs[n], s->root, "/usr/lib/debug");
+	n += cand_set(&dirs[n], "", "/usr/lib/debug");
 	return n;
 }
 
 /* The debuglink candidates, in GDB's order, for link name `link`. */
-static int find_by_debuglink(const struct em_debug_search *s, char (*dirs)[PATH_MAX],
+static int find_by_debuglink(const struct em_debug_search *s, const struct cand *dirs,
 			     size_t ndirs, const char *link, uint32_t crc, int bin_fd,
-			     struct em_debugfile *out)
+			     struct em_debugfile *out, struct cand *c)
 {
-	const char *root = s->root ? s->root : "", *slash;
-	char path[PATH_MAX], bindir[PATH_MAX];
+	const char *slash;
+	int len;
 
 	if (!s->path || !(slash = strrchr(s->path, '/')))
 		return -ENOENT;
-	if (!path_fmt(bindir, "%.*s", (int)(slash - s->path), s->path))
-		return -ENOENT;
-	if (path_fmt(path, "%s%s/%s", root, bindir, link) &&
-	    try_debuglink(s, path, crc, bin_fd, out) == 0)
+	len = (int)(slash - s->path);
+	if (cand_set(c, s->root, "%.*s/%s", len, s->path, link) &&
+	    try_debuglink(s, c, crc, bin_fd, out) == 0)
 		return 0;
-	if (path_fmt(path, "%s%s/.debug/%s", root, bindir, link) &&
-	    try_debuglink(s, path, crc, bin_fd, out) == 0)
+	if (cand_set(c, s->root, "%.*s/.debug/%s", len, s->path, link) &&
+	    try_debuglink(s, c, crc, bin_fd, out) == 0)
 		return 0;
 	for (size_t i = 0; i < ndirs; i++)
-		if (path_fmt(path, "%s%s/%s", dirs[i], bindir, link) &&
-		    try_debuglink(s, path, crc, bin_fd, out) == 0)
+		if (cand_set(c, dirs[i].root, "%s%.*s/%s", dirs[i].path, len, s->path, link) &&
+		    try_debuglink(s, c, crc, bin_fd, out) == 0)
 			return 0;
 	return -ENOENT;
 }
@@ -340,27 +368,28 @@ int em_debugfile__find(const struct em_debug_search *s, const uint8_t *id, size_
 		       Elf *elf, int bin_fd, struct em_debugfile *out)
 {
 	enum { MAX_DIRS = 18 };
-	char path[PATH_MAX], hex[2 * EM_BUILD_ID_MAX + 1], link[EM_DEBUGLINK_NAME_MAX + 1];
-	char(*dirs)[PATH_MAX];
+	char hex[2 * EM_BUILD_ID_MAX + 1], link[EM_DEBUGLINK_NAME_MAX + 1];
+	struct cand *dirs, *c;
 	size_t ndirs;
 	uint32_t crc;
 	int err = -ENOENT;
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
-	dirs = malloc(MAX_DIRS * sizeof(*dirs));
+	dirs = malloc((MAX_DIRS + 1) * sizeof(*dirs));
 	if (!dirs)
 		return -ENOMEM;
+	c = &dirs[MAX_DIRS];
 	ndirs = debug_dirs(s, dirs, MAX_DIRS);
 	if (id_len >= 2 && id_len <= EM_BUILD_ID_MAX) {
 		em_build_id_hex(id, id_len, hex);
-		for (size_t i = 0; i < ndirs && err; i++) {
-			if (path_fmt(path, "%s/.build-id/%.2s/%s.debug", dirs[i], hex, hex + 2))
-				err = try_build_id(s, path, id, id_len, bin_fd, out);
-		}
+		for (size_t i = 0; i < ndirs && err; i++)
+			if (cand_set(c, dirs[i].root, "%s/.build-id/%.2s/%s.debug", dirs[i].path, hex,
+				     hex + 2))
+				err = try_build_id(s, c, id, id_len, bin_fd, out);
 	}
 	if (err && elf && em_elf_debuglink(elf, link, &crc) == 0)
-		err = find_by_debuglink(s, dirs, ndirs, link, crc, bin_fd, out);
+		err = find_by_debuglink(s, dirs, ndirs, link, crc, bin_fd, out, c);
 	free(dirs);
 	return err;
 }

@@ -15,15 +15,22 @@ struct range {
 	uint64_t lo, hi;
 	uint32_t item;	/* unit index, or function index within a unit */
 	uint32_t depth;	/* nesting depth (functions only): deeper sorts later */
+	int32_t up;	/* the innermost earlier range containing lo, or -1 */
 };
 
 struct fn {
 	Dwarf_Off off;	/* DIE offset of the subprogram or inlined_subroutine */
 	int32_t parent;	/* enclosing function's index, -1 for a top-level one */
+	/* Filled on first use (see describe()), so repeat lookups skip libdw. */
+	bool described, inlined;
+	int decl_line, call_line;
+	const char *name, *call_file;
 };
 
 struct unit {
 	Dwarf_Off off;		/* offset of the unit DIE */
+	Dwarf_Die die;		/* the unit DIE, once indexed */
+	bool cplusplus;
 	struct fn *fns;
 	size_t nfns, cap_fns;
 	struct range *ranges;
@@ -95,12 +102,13 @@ static int add_ranges(Dwarf_Die *die, struct range **v, size_t *n, size_t *cap, 
 	ptrdiff_t off = 0;
 	int added = 0;
 
-	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+	/* The count is capped too: a hostile range list must not pin us here. */
+	while (added < EM_DW_MAX_DIE_RANGES && (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
 		if (hi <= lo)
 			continue;
 		if (grow((void **)v, cap, *n + 1, sizeof(**v), EM_DW_MAX_RANGES))
 			return -E2BIG;
-		(*v)[(*n)++] = (struct range){ lo, hi, item, depth };
+		(*v)[(*n)++] = (struct range){ lo, hi, item, depth, -1 };
 		added++;
 	}
 	return added;
@@ -116,15 +124,41 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /*
- * The innermost range containing addr: ranges nest, so among those that
- * contain addr the one that starts last (deepest on a tie) is innermost.
- * Scans back from the last range starting at or before addr; the scan is
- * capped so a function with huge numbers of inlined calls cannot make one
- * lookup slow (the answer is then "not found", and the caller falls back).
+ * Sorts v and links each range to the innermost earlier range that contains
+ * its start (a stack sweep: ranges that ended before it are popped). Ranges
+ * nest, so every range containing an address is on the "up" chain of the
+ * last range starting at or before it.
+ */
+static int sort_and_link(struct range *v, size_t n)
+{
+	int32_t *stack;
+	size_t sp = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), range_cmp);
+	stack = malloc(n * sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		while (sp && v[stack[sp - 1]].hi <= v[i].lo)
+			sp--;
+		v[i].up = sp ? stack[sp - 1] : -1;
+		stack[sp++] = (int32_t)i;
+	}
+	free(stack);
+	return 0;
+}
+
+/*
+ * The innermost range containing addr: from the last range starting at or
+ * before addr, up the chain until one contains it. The walk is as long as
+ * the nesting is deep, whatever the number of ranges.
  */
 static const struct range *find_range(const struct range *v, size_t n, uint64_t addr)
 {
 	size_t lo = 0, hi = n;
+	int32_t i;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -134,9 +168,9 @@ static const struct range *find_range(const struct range *v, size_t n, uint64_t 
 		else
 			hi = mid;
 	}
-	for (size_t i = lo, tries = 0; i > 0 && tries < 65536; i--, tries++)
-		if (addr < v[i - 1].hi)
-			return &v[i - 1];
+	for (i = (int32_t)lo - 1; i >= 0; i = v[i].up)
+		if (addr < v[i].hi)
+			return &v[i];
 	return NULL;
 }
 
@@ -180,7 +214,9 @@ struct em_dwinfo *em_dwinfo__new(Elf *elf)
 		err = -ENOENT;
 		goto err_out;
 	}
-	qsort(d->ranges, d->nranges, sizeof(*d->ranges), range_cmp);
+	err = sort_and_link(d->ranges, d->nranges);
+	if (err)
+		goto err_out;
 	return d;
 
 err_out:
@@ -220,6 +256,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 		Dwarf_Die die;
 		int32_t fn;	/* enclosing function index for this level */
 	} *stack;
+	size_t visits = 0;
 	int sp = 0, err = 0;
 
 	stack = malloc(EM_DW_MAX_DEPTH * sizeof(*stack));
@@ -229,7 +266,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 		stack[0].fn = -1;
 		sp = 1;
 	}
-	while (sp > 0 && !err) {
+	while (sp > 0 && !err && ++visits <= EM_DW_MAX_DIES) {
 		struct frame *f = &stack[sp - 1];
 		int tag = dwarf_tag(&f->die), n = 0;
 		int32_t inner = f->fn;
@@ -250,7 +287,8 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 					err = -E2BIG;
 					break;
 				}
-				u->fns[u->nfns++] = (struct fn){ dwarf_dieoffset(&f->die), f->fn };
+				u->fns[u->nfns++] = (struct fn){ .off = dwarf_dieoffset(&f->die),
+								 .parent = f->fn };
 				inner = (int32_t)idx;
 			}
 		}
@@ -263,9 +301,13 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 			sp++;
 			continue;
 		}
-		/* Next sibling, climbing up while a level is exhausted. */
+		/*
+		 * Next sibling, climbing up while a level is exhausted. A sibling
+		 * must lie further on: a DW_AT_sibling pointing back would loop.
+		 */
 		while (sp > 0) {
-			if (dwarf_siblingof(&stack[sp - 1].die, &sib) == 0) {
+			if (dwarf_siblingof(&stack[sp - 1].die, &sib) == 0 &&
+			    dwarf_dieoffset(&sib) > dwarf_dieoffset(&stack[sp - 1].die)) {
 				stack[sp - 1].die = sib;
 				break;
 			}
@@ -275,9 +317,7 @@ static int index_unit(struct unit *u, Dwarf_Die *cudie)
 	free(stack);
 	if (err)
 		return err;
-	if (u->nranges)
-		qsort(u->ranges, u->nranges, sizeof(*u->ranges), range_cmp);
-	return 0;
+	return sort_and_link(u->ranges, u->nranges);
 }
 
 /* Lexically removes "." and "dir/.." components from an absolute path, in place. */
@@ -412,17 +452,39 @@ static int die_udata(Dwarf_Die *die, unsigned int at, Dwarf_Word *out)
 	return dwarf_attr(die, at, &a) ? dwarf_formudata(&a, out) : -1;
 }
 
+/* Reads what frames need from a function's DIE, once. */
+static void describe(struct em_dwinfo *d, struct unit *u, struct fn *f)
+{
+	Dwarf_Files *files;
+	Dwarf_Word file_idx, call_line;
+	size_t nfiles;
+	Dwarf_Die die;
+	int decl = 0;
+
+	f->described = true;
+	if (!dwarf_offdie(d->dw, f->off, &die))
+		return;
+	f->name = die_name(d, &die, u->cplusplus);
+	if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
+		f->decl_line = decl;
+	f->inlined = dwarf_tag(&die) == DW_TAG_inlined_subroutine;
+	if (!f->inlined)
+		return;
+	/* Where this copy was inlined: the caller's file and line. */
+	if (die_udata(&die, DW_AT_call_file, &file_idx) == 0 &&
+	    dwarf_getsrcfiles(&u->die, &files, &nfiles) == 0 && file_idx < nfiles)
+		f->call_file = absolute(d, &u->die, dwarf_filesrc(files, file_idx, NULL, NULL));
+	if (die_udata(&die, DW_AT_call_line, &call_line) == 0 && call_line <= INT32_MAX)
+		f->call_line = (int)call_line;
+}
+
 int em_dwinfo__lookup(struct em_dwinfo *d, uint64_t addr, struct em_srcframe *frames,
 		      unsigned max)
 {
 	const struct range *ur, *fr;
 	struct unit *u;
-	Dwarf_Die cudie, die;
-	Dwarf_Files *files = NULL;
-	size_t nfiles = 0;
 	Dwarf_Line *line;
 	unsigned n = 0;
-	bool cplusplus;
 	int32_t fi;
 
 	if (!d || !max)
@@ -433,51 +495,41 @@ int em_dwinfo__lookup(struct em_dwinfo *d, uint64_t addr, struct em_srcframe *fr
 	if (!ur)
 		return 0;
 	u = &d->units[ur->item];
-	if (u->broken || !dwarf_offdie(d->dw, u->off, &cudie))
+	if (u->broken)
 		return 0;
 	if (!u->indexed) {
 		u->indexed = true;
-		if (index_unit(u, &cudie) < 0) {
+		if (!dwarf_offdie(d->dw, u->off, &u->die) || index_unit(u, &u->die) < 0) {
 			u->broken = true;
 			return 0;
 		}
+		u->cplusplus = is_cplusplus(&u->die);
 	}
 	frames[0] = (struct em_srcframe){ NULL, NULL, 0, 0 };
-	line = dwarf_getsrc_die(&cudie, addr);
+	line = dwarf_getsrc_die(&u->die, addr);
 	if (line) {
 		int l = 0;
 
-		frames[0].file = absolute(d, &cudie, dwarf_linesrc(line, NULL, NULL));
+		frames[0].file = absolute(d, &u->die, dwarf_linesrc(line, NULL, NULL));
 		if (dwarf_lineno(line, &l) == 0 && l > 0)
 			frames[0].line = l;
 	}
 	fr = find_range(u->ranges, u->nranges, addr);
 	if (!fr)
 		return 1;
-	if (dwarf_getsrcfiles(&cudie, &files, &nfiles) != 0)
-		files = NULL;
-	cplusplus = is_cplusplus(&cudie);
 	/* Walk out from the innermost inlined call to the real function. */
 	for (fi = (int32_t)fr->item; fi >= 0 && n < max; fi = u->fns[fi].parent) {
-		struct em_srcframe *f = &frames[n];
-		Dwarf_Word file_idx, call_line;
-		int decl = 0;
+		struct fn *f = &u->fns[fi];
 
-		if (!dwarf_offdie(d->dw, u->fns[fi].off, &die))
-			break;
-		f->name = die_name(d, &die, cplusplus);
-		if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
-			f->start_line = decl;
+		if (!f->described)
+			describe(d, u, f);
+		frames[n].name = f->name;
+		frames[n].start_line = f->decl_line;
 		n++;
-		if (dwarf_tag(&die) != DW_TAG_inlined_subroutine || n == max)
+		if (!f->inlined || n == max)
 			break;
 		/* The caller's frame is at the call site of this inlined copy. */
-		frames[n] = (struct em_srcframe){ NULL, NULL, 0, 0 };
-		if (files && die_udata(&die, DW_AT_call_file, &file_idx) == 0 && file_idx < nfiles)
-			frames[n].file =
-				absolute(d, &cudie, dwarf_filesrc(files, file_idx, NULL, NULL));
-		if (die_udata(&die, DW_AT_call_line, &call_line) == 0 && call_line <= INT32_MAX)
-			frames[n].line = (int)call_line;
+		frames[n] = (struct em_srcframe){ NULL, f->call_file, f->call_line, 0 };
 	}
 	return n ? (int)n : 1;
 }

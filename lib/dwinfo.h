@@ -21,6 +21,8 @@
 #define EM_DW_MAX_UNITS		(1u << 20)
 #define EM_DW_MAX_RANGES	(1u << 23)	/* per table: units, or one unit's functions */
 #define EM_DW_MAX_DEPTH		128		/* DIE nesting followed */
+#define EM_DW_MAX_DIES		(1u << 24)	/* DIEs visited to index one unit */
+#define EM_DW_MAX_DIE_RANGES	4096		/* address ranges of one DIE */
 #define EM_DW_MAX_INLINE	64		/* frames returned for one address */
 
 struct em_srcframe {

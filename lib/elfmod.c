@@ -39,12 +39,13 @@ static int read_headers(struct em_elfmod *m)
 
 		if (!gelf_getphdr(m->elf, (int)i, &ph))
 			return -EINVAL;
-		if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_vaddr + ph.p_filesz < ph.p_vaddr)
+		if (ph.p_offset + ph.p_filesz < ph.p_offset || ph.p_vaddr + ph.p_memsz < ph.p_vaddr ||
+		    ph.p_filesz > ph.p_memsz)
 			return -EINVAL;
 		m->loads[m->nloads++] = (struct em_load_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr,
-							      (ph.p_flags & PF_X) != 0 };
+							      ph.p_memsz, (ph.p_flags & PF_X) != 0 };
 	}
 	n = em_elf_build_id(m->elf, m->build_id, sizeof(m->build_id));
 	if (n > 0) {
@@ -84,6 +85,7 @@ struct em_elfmod *em_elfmod__open_fd(int fd, const char *path)
 		return NULL;
 	}
 	m->fd = fd;
+	m->from_file = true;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		err = -ENOEXEC;
 		goto err_out;
@@ -175,8 +177,9 @@ static bool has_dwarf(Elf *elf)
 	return has_section(elf, 0, ".debug_info") || has_section(elf, 0, ".zdebug_info");
 }
 
-int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
+int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsigned flags)
 {
+	bool want_dwarf = !(flags & EM_ELFMOD_SYMBOLS_ONLY);
 	bool main_symtab, main_dwarf;
 	Elf *dw_elf;
 	long n;
@@ -185,8 +188,8 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 		return 0;
 	m->loaded = true;
 	main_symtab = has_section(m->elf, SHT_SYMTAB, NULL);
-	main_dwarf = has_dwarf(m->elf);
-	if ((!main_symtab || !main_dwarf) && m->fd >= 0 && s) {
+	main_dwarf = want_dwarf && has_dwarf(m->elf);
+	if ((!main_symtab || (want_dwarf && !main_dwarf)) && m->fd >= 0 && s) {
 		int err = em_debugfile__find(s, m->build_id, m->build_id_len, m->elf, m->fd,
 					     &m->debug);
 
@@ -194,6 +197,14 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 			return err;
 		if (err == 0)
 			em_debug("%s: debug file %s", m->path, m->debug.path);
+	}
+	/* Everything from here on reads through libelf's mapping: give the
+	 * descriptor back. Inside the agent a held descriptor would shift the
+	 * host program's file numbers and count against its RLIMIT_NOFILE. */
+	if (m->fd >= 0) {
+		elf_cntl(m->elf, ELF_C_FDDONE);
+		close(m->fd);
+		m->fd = -1;
 	}
 	n = em_symtab__add_elf(&m->syms, m->elf);
 	if (n >= 0 && !main_symtab && m->debug.elf)
@@ -206,7 +217,8 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 		em_symtab__clear(&m->syms);
 	}
 	em_symtab__finish(&m->syms);
-	dw_elf = m->debug.elf && has_dwarf(m->debug.elf) ? m->debug.elf
+	dw_elf = !want_dwarf				 ? NULL
+		 : m->debug.elf && has_dwarf(m->debug.elf) ? m->debug.elf
 		 : main_dwarf				 ? m->elf
 							 : NULL;
 	if (dw_elf) {
@@ -217,8 +229,12 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s)
 	return 0;
 }
 
-int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t *vaddr)
+int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t map_offset,
+		     uint64_t *vaddr)
 {
+	const struct em_load_seg *x = NULL;
+	size_t nexec = 0;
+
 	/*
 	 * Exact segment first. Then allow the page-aligned start: the kernel
 	 * maps from the page boundary below p_offset, and an address in that
@@ -233,6 +249,21 @@ int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t off, uint64_t *vaddr)
 				*vaddr = s->vaddr - (s->offset - off);
 				return 0;
 			}
+		}
+	}
+	/* A debug file: its one executable segment has no contents here. */
+	for (size_t i = 0; i < m->nloads; i++) {
+		if (m->loads[i].exec) {
+			x = &m->loads[i];
+			nexec++;
+		}
+	}
+	if (nexec == 1 && x->filesz == 0 && off >= map_offset) {
+		uint64_t v = (x->vaddr & ~(uint64_t)4095) + (off - map_offset);
+
+		if (v >= x->vaddr && v - x->vaddr < x->memsz) {
+			*vaddr = v;
+			return 0;
 		}
 	}
 	return -ENOENT;

@@ -34,7 +34,7 @@
 #define EM_ELF_MAX_PHDRS 4096
 
 struct em_load_seg {
-	uint64_t offset, filesz, vaddr;
+	uint64_t offset, filesz, vaddr, memsz;
 	bool exec;
 };
 
@@ -42,6 +42,7 @@ struct em_load_seg {
 struct em_elfmod {
 	char *path;		/* display path (the target's view); malloc'd */
 	int fd;			/* -1 for an in-memory image */
+	bool from_file;		/* opened from a file (dev/ino/size/mtime identify it) */
 	Elf *elf;
 	void *image;		/* in-memory image (vDSO), owned */
 	uint16_t e_type;	/* ET_EXEC, ET_DYN */
@@ -80,16 +81,27 @@ struct em_elfmod *em_elfmod__open(const char *path);
 /* As above for an in-memory image (the vDSO); takes ownership of image (malloc'd). */
 struct em_elfmod *em_elfmod__open_image(void *image, size_t size, const char *name);
 
+/* Skip DWARF: names from the symbol tables only (cheaper, no files or lines). */
+#define EM_ELFMOD_SYMBOLS_ONLY 1u
+
 /*
  * em_elfmod__load() - read the symbol tables, find the separate debug file
- * (when the binary lacks .symtab or DWARF) and open DWARF. Idempotent.
- * Missing pieces are not errors: the module resolves what it can. Returns 0,
- * or -ENOMEM.
+ * (when the binary lacks .symtab or DWARF; s NULL: do not search) and open
+ * DWARF. flags: EM_ELFMOD_*. Idempotent. Missing pieces are not errors: the
+ * module resolves what it can. Returns 0, or -ENOMEM.
  */
-int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s);
+int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsigned flags);
 
-/* File offset -> link-time address. 0, or -ENOENT when no segment holds it. */
-int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t file_offset, uint64_t *vaddr);
+/*
+ * em_elfmod__vaddr() - file offset -> link-time address. map_offset is the
+ * file offset at which the mapping holding file_offset starts (maps' and
+ * pprof's "offset"). It is needed only when m is a separate debug file
+ * standing in for its binary: strip zeroes such a file's segment offsets, so
+ * the mapping is taken to be the executable segment and the address is
+ * counted from there. Returns 0, or -ENOENT when no segment holds it.
+ */
+int em_elfmod__vaddr(const struct em_elfmod *m, uint64_t file_offset, uint64_t map_offset,
+		     uint64_t *vaddr);
 
 struct em_symres {
 	struct em_srcframe frames[EM_DW_MAX_INLINE];	/* innermost first */

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* symbolize.c - module cache, process views, address -> frames -> profile. */
-#include "symbolize.h"
+/* symbolize.c - the symbolizer: module cache, lookups, address -> profile location. */
+#include "symbolize_priv.h"
 #include "demangle.h"
-#include "kallsyms.h"
 #include "log.h"
-#include "u64map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,41 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define MAX_DEBUG_DIRS	16
-#define MAX_PROBLEMS	1024
-
-struct modent {
-	struct em_elfmod *mod;
-	char *root;	/* how the module's own debug files are reached */
-};
-
-struct em_symbolizer {
-	struct modent *mods;
-	size_t nmods, cap_mods;
-	const char *dirs[MAX_DEBUG_DIRS];
-	size_t ndirs;
-	char **opt_dirs, **env_dirs;	/* storage behind dirs[] */
-	char *kallsyms_path;
-	struct em_kallsyms *ksyms;
-	bool ksyms_tried, warn;
-	/* raw name pointer -> index in dm[] (+1); dm[i] NULL: not mangled */
-	struct em_u64map demangled;
-	char **dm;
-	size_t ndm, cap_dm;
-	char *problems[MAX_PROBLEMS];	/* files already reported */
-	size_t nproblems;
-};
-
-enum { MOD_UNKNOWN, MOD_OK, MOD_FAILED };
-
-struct em_proc {
-	int pid;
-	char root[32];		/* "" for the calling process */
-	struct em_maps *maps;
-	struct em_elfmod **mods;	/* per maps entry */
-	uint8_t *state;			/* per maps entry: MOD_* */
-};
 
 /* ---- symbolizer --------------------------------------------------------- */
 
@@ -79,6 +42,7 @@ struct em_symbolizer *em_symbolizer__new(const struct em_symbolizer_opts *o)
 		return NULL;
 	if (o) {
 		s->warn = o->warn;
+		s->symbols_only = o->symbols_only;
 		if (o->ndebug_dirs && !(s->opt_dirs = copy_strv(o->debug_dirs, o->ndebug_dirs)))
 			goto err_out;
 		if (o->kallsyms_path && !(s->kallsyms_path = strdup(o->kallsyms_path)))
@@ -123,15 +87,18 @@ void em_symbolizer__free(struct em_symbolizer *s)
 
 void em_symbolizer__problem(struct em_symbolizer *s, const char *file, const char *what)
 {
+	bool remembered = false;
+
 	for (size_t i = 0; i < s->nproblems; i++)
 		if (strcmp(s->problems[i], file) == 0)
 			return;
 	if (s->nproblems < MAX_PROBLEMS) {
 		s->problems[s->nproblems] = strdup(file);
-		if (s->problems[s->nproblems])
-			s->nproblems++;
+		remembered = s->problems[s->nproblems] != NULL;
+		s->nproblems += remembered;
 	}
-	if (s->warn)
+	/* Past the cap a file could be reported again and again: keep those quiet. */
+	if (s->warn && remembered)
 		em_warn("%s: %s", file, what);
 	else
 		em_debug("%s: %s", file, what);
@@ -165,8 +132,8 @@ static const char *demangled(struct em_symbolizer *s, const char *raw)
 	return d ? d : raw;
 }
 
-/* Keeps m in the cache, or returns the cached module with the same identity. */
-static struct em_elfmod *adopt(struct em_symbolizer *s, struct em_elfmod *m, const char *root)
+struct em_elfmod *em_symbolizer__adopt(struct em_symbolizer *s, struct em_elfmod *m,
+				       const char *root)
 {
 	for (size_t i = 0; i < s->nmods; i++) {
 		struct em_elfmod *e = s->mods[i].mod;
@@ -175,7 +142,7 @@ static struct em_elfmod *adopt(struct em_symbolizer *s, struct em_elfmod *m, con
 					      memcmp(e->build_id, m->build_id, m->build_id_len) == 0
 				    : !e->build_id_len && e->dev == m->dev && e->ino == m->ino &&
 					      e->size == m->size && e->mtime_ns == m->mtime_ns &&
-					      e->fd >= 0 && m->fd >= 0;
+					      e->from_file && m->from_file;
 
 		if (same) {
 			em_elfmod__free(m);
@@ -211,7 +178,7 @@ static struct em_elfmod *cached_by_file(struct em_symbolizer *s, int fd)
 	for (size_t i = 0; i < s->nmods; i++) {
 		struct em_elfmod *e = s->mods[i].mod;
 
-		if (e->fd >= 0 && e->dev == st.st_dev && e->ino == st.st_ino &&
+		if (e->from_file && e->dev == st.st_dev && e->ino == st.st_ino &&
 		    e->size == st.st_size &&
 		    e->mtime_ns == (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec)
 			return e;
@@ -219,9 +186,8 @@ static struct em_elfmod *cached_by_file(struct em_symbolizer *s, int fd)
 	return NULL;
 }
 
-/* Opens fd as a module (taking fd) and caches it; reports failures about path. */
-static struct em_elfmod *module_from_fd(struct em_symbolizer *s, int fd, const char *path,
-					const char *root)
+struct em_elfmod *em_symbolizer__module_fd(struct em_symbolizer *s, int fd, const char *path,
+					   const char *root)
 {
 	struct em_elfmod *m = cached_by_file(s, fd);
 	char what[128];
@@ -234,11 +200,13 @@ static struct em_elfmod *module_from_fd(struct em_symbolizer *s, int fd, const c
 	if (!m) {
 		snprintf(what, sizeof(what), "not usable for symbols (%s)",
 			 errno == ENOEXEC ? "not an ELF executable or shared library"
-					  : strerror(errno));
+			 : errno == EINVAL ? "malformed ELF headers"
+			 : errno == E2BIG  ? "too many program headers"
+					   : strerror(errno));
 		em_symbolizer__problem(s, path, what);
 		return NULL;
 	}
-	return adopt(s, m, root);
+	return em_symbolizer__adopt(s, m, root);
 }
 
 struct em_elfmod *em_symbolizer__file_module(struct em_symbolizer *s, const char *path)
@@ -249,7 +217,7 @@ struct em_elfmod *em_symbolizer__file_module(struct em_symbolizer *s, const char
 		em_symbolizer__problem(s, path, strerror(errno));
 		return NULL;
 	}
-	return module_from_fd(s, fd, path, "");
+	return em_symbolizer__module_fd(s, fd, path, "");
 }
 
 struct em_elfmod *em_symbolizer__build_id_module(struct em_symbolizer *s, const char *hex)
@@ -277,190 +245,12 @@ struct em_elfmod *em_symbolizer__build_id_module(struct em_symbolizer *s, const 
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
 				continue;
-			m = module_from_fd(s, fd, path, "");
+			m = em_symbolizer__module_fd(s, fd, path, "");
 			if (m && strcmp(m->build_id_hex, hex) == 0)
 				return m;
 		}
 	}
 	return NULL;
-}
-
-/* ---- processes ---------------------------------------------------------- */
-
-static int attach_maps(struct em_proc *p, struct em_maps *maps)
-{
-	struct em_elfmod **mods = calloc(maps->n + 1, sizeof(*mods));
-	uint8_t *state = calloc(maps->n + 1, 1);
-
-	if (!mods || !state) {
-		free(mods);
-		free(state);
-		return -ENOMEM;
-	}
-	/* Carry resolved modules over to mappings that did not change. */
-	for (size_t i = 0, j = 0; p->maps && i < maps->n; i++) {
-		const struct em_map *a = &maps->v[i];
-
-		while (j < p->maps->n && p->maps->v[j].start < a->start)
-			j++;
-		if (j < p->maps->n) {
-			const struct em_map *b = &p->maps->v[j];
-
-			if (b->start == a->start && b->end == a->end && b->offset == a->offset &&
-			    b->inode == a->inode && b->deleted == a->deleted &&
-			    strcmp(b->path, a->path) == 0) {
-				mods[i] = p->mods[j];
-				state[i] = p->state[j];
-			}
-		}
-	}
-	em_maps__free(p->maps);
-	free(p->mods);
-	free(p->state);
-	p->maps = maps;
-	p->mods = mods;
-	p->state = state;
-	return 0;
-}
-
-struct em_proc *em_proc__new(int pid)
-{
-	struct em_proc *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return NULL;
-	p->pid = pid > 0 ? pid : 0;
-	if (p->pid)
-		snprintf(p->root, sizeof(p->root), "/proc/%d/root", p->pid);
-	if (em_proc__refresh(p) < 0) {
-		int err = errno;
-
-		em_proc__free(p);
-		errno = err;
-		return NULL;
-	}
-	return p;
-}
-
-int em_proc__refresh(struct em_proc *p)
-{
-	struct em_maps *maps = em_maps__load(p->pid);
-	int err;
-
-	if (!maps)
-		return -errno;
-	err = attach_maps(p, maps);
-	if (err) {
-		em_maps__free(maps);
-		errno = -err;
-	}
-	return err;
-}
-
-const struct em_maps *em_proc__maps(const struct em_proc *p)
-{
-	return p->maps;
-}
-
-int em_proc__pid(const struct em_proc *p)
-{
-	return p->pid;
-}
-
-void em_proc__free(struct em_proc *p)
-{
-	if (!p)
-		return;
-	em_maps__free(p->maps);
-	free(p->mods);
-	free(p->state);
-	free(p);
-}
-
-/* The [vdso] image: read from our own memory, or another process's via /proc/PID/mem. */
-static struct em_elfmod *vdso_module(struct em_symbolizer *s, struct em_proc *p,
-				     const struct em_map *m)
-{
-	size_t len = (size_t)(m->end - m->start);
-	struct em_elfmod *mod;
-	char path[64];
-	void *buf;
-	int fd;
-
-	if (len == 0 || len > EM_VDSO_MAX_BYTES || !(buf = malloc(len)))
-		return NULL;
-	if (!p->pid) {
-		memcpy(buf, (const void *)(uintptr_t)m->start, len);
-	} else {
-		snprintf(path, sizeof(path), "/proc/%d/mem", p->pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || pread(fd, buf, len, (off_t)m->start) != (ssize_t)len) {
-			if (fd >= 0)
-				close(fd);
-			free(buf);
-			return NULL;
-		}
-		close(fd);
-	}
-	mod = em_elfmod__open_image(buf, len, "[vdso]");
-	return mod ? adopt(s, mod, "") : NULL;
-}
-
-/*
- * Opens a mapped file: through the target's root unless it was deleted, and
- * through map_files when the path is gone or now names a different file
- * (a package upgrade replaced it). map_files needs CAP_SYS_ADMIN or
- * CAP_CHECKPOINT_RESTORE (kernel 5.9+), so it is the second choice.
- */
-static int open_mapped(const struct em_proc *p, const struct em_map *m)
-{
-	char path[PATH_MAX + 64];
-	struct stat st;
-	int fd = -1, fd2;
-
-	if (!m->deleted) {
-		snprintf(path, sizeof(path), "%s%s", p->root, m->path);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && (!m->inode || (fstat(fd, &st) == 0 && st.st_ino == m->inode)))
-			return fd;
-	}
-	if (p->pid)
-		snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, p->pid,
-			 m->start, m->end);
-	else
-		snprintf(path, sizeof(path), "/proc/self/map_files/%" PRIx64 "-%" PRIx64, m->start,
-			 m->end);
-	fd2 = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd2 < 0)
-		return fd;	/* the path (inode differs, e.g. overlayfs) or -1 */
-	if (fd >= 0)
-		close(fd);
-	return fd2;
-}
-
-struct em_elfmod *em_symbolizer__proc_module(struct em_symbolizer *s, struct em_proc *p,
-					     const struct em_map *m)
-{
-	size_t i = (size_t)(m - p->maps->v);
-	struct em_elfmod *mod = NULL;
-	int fd;
-
-	if (i >= p->maps->n)
-		return NULL;
-	if (p->state[i] != MOD_UNKNOWN)
-		return p->mods[i];
-	if (m->kind == EM_MAP_PSEUDO && strcmp(m->path, "[vdso]") == 0) {
-		mod = vdso_module(s, p, m);
-	} else if (m->kind == EM_MAP_FILE) {
-		fd = open_mapped(p, m);
-		if (fd >= 0)
-			mod = module_from_fd(s, fd, m->path, p->root);
-		else
-			em_symbolizer__problem(s, m->path, "cannot open it (nor its map_files entry)");
-	}
-	p->mods[i] = mod;
-	p->state[i] = mod ? MOD_OK : MOD_FAILED;
-	return mod;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -474,7 +264,7 @@ static struct modent *entry_of(struct em_symbolizer *s, const struct em_elfmod *
 }
 
 unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod *mod,
-				      uint64_t off, struct em_symloc *out)
+				      uint64_t off, uint64_t map_offset, struct em_symloc *out)
 {
 	struct em_symres res;
 	uint64_t vaddr;
@@ -491,12 +281,13 @@ unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod 
 			.warn = s->warn,
 		};
 
-		if (em_elfmod__load(mod, &ds) < 0)
+		if (em_elfmod__load(mod, &ds, s->symbols_only ? EM_ELFMOD_SYMBOLS_ONLY : 0) < 0)
 			return 0;
 		if (mod->load_error)
 			em_symbolizer__problem(s, mod->path, mod->load_error);
 	}
-	if (em_elfmod__vaddr(mod, off, &vaddr) < 0 || !em_elfmod__lookup(mod, vaddr, &res))
+	if (em_elfmod__vaddr(mod, off, map_offset, &vaddr) < 0 ||
+	    !em_elfmod__lookup(mod, vaddr, &res))
 		return 0;
 	out->functions = out->filenames = out->line_numbers = true;
 	out->inline_frames = res.from_dwarf;
@@ -570,7 +361,7 @@ unsigned em_symbolizer__lookup(struct em_symbolizer *s, struct em_proc *proc, ui
 	if (!mod)
 		return 0;
 	out->build_id = mod->build_id_hex;
-	return em_symbolizer__lookup_module(s, mod, addr - m->start + m->offset, out);
+	return em_symbolizer__lookup_module(s, mod, addr - m->start + m->offset, m->offset, out);
 }
 
 uint64_t em_symloc__add_location(struct em_profile *p, const struct em_symloc *loc,

@@ -53,6 +53,7 @@ struct em_symbolizer_opts {
 	const char *const *debug_dirs;	/* searched first (then $EMBER_DEBUG_DIRS) */
 	size_t ndebug_dirs;
 	const char *kallsyms_path;	/* NULL: /proc/kallsyms */
+	bool symbols_only;		/* no DWARF: names only, no files, lines or inlines */
 	bool warn;			/* one em_warn() per file that cannot be used;
 					 * otherwise em_debug() (the agent's choice) */
 };
@@ -62,13 +63,15 @@ struct em_proc;
 
 /* NULL with errno set (ENOMEM). opts may be NULL. */
 struct em_symbolizer *em_symbolizer__new(const struct em_symbolizer_opts *opts);
-/* NULL-safe. Every em_proc used with it must be freed too (they hold no modules). */
+/* NULL-safe. The em_procs used with it keep pointers to its modules: do not use
+ * them afterwards (free them, or free them first). */
 void em_symbolizer__free(struct em_symbolizer *s);
 
 /*
  * em_proc__new() - read the memory map of pid (0: the calling process).
- * Returns NULL with errno set as em_maps__load() does (ENOENT: no such
- * process).
+ * An em_proc remembers the modules it resolved in the first symbolizer it is
+ * used with: use it with that symbolizer only. Returns NULL with errno set as
+ * em_maps__load() does (ENOENT: no such process).
  */
 struct em_proc *em_proc__new(int pid);
 /* Re-read the maps (after dlopen/dlclose); modules already resolved for
@@ -137,11 +140,12 @@ struct em_elfmod *em_symbolizer__build_id_module(struct em_symbolizer *s, const 
 
 /*
  * em_symbolizer__lookup_module() - symbolize the byte at file offset off of
- * mod; fills the frames and quality of *out (not the mapping fields). Loads
- * the module on first use. Returns out->nframes.
+ * mod, in a mapping that starts at file offset map_offset; fills the frames
+ * and quality of *out (not the mapping fields). Loads the module on first
+ * use. Returns out->nframes.
  */
 unsigned em_symbolizer__lookup_module(struct em_symbolizer *s, struct em_elfmod *mod,
-				      uint64_t off, struct em_symloc *out);
+				      uint64_t off, uint64_t map_offset, struct em_symloc *out);
 
 /* Reports a problem with a file once per symbolizer (em_warn or em_debug). */
 void em_symbolizer__problem(struct em_symbolizer *s, const char *file, const char *what);

@@ -235,7 +235,8 @@ static uint64_t symbolize_location(struct ctx *c, const struct em_location *l)
 		if (c->o->kernel)
 			em_symbolizer__lookup(c->s, NULL, l->address, &loc);
 	} else if (mod && l->address >= m->start && l->address < m->limit) {
-		em_symbolizer__lookup_module(c->s, mod, l->address - m->start + m->offset, &loc);
+		em_symbolizer__lookup_module(c->s, mod, l->address - m->start + m->offset, m->offset,
+					     &loc);
 	} else if (!m && c->proc) {
 		/* No mapping recorded: the live process says where the address is. */
 		em_symbolizer__lookup(c->s, c->proc, l->address, &loc);

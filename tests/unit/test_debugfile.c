@@ -185,7 +185,7 @@ static void truncated_debug_file_is_rejected(void **state)
 				 -ENOENT);
 	}
 	/* The module still loads and answers (without names) from its own tables. */
-	assert_int_equal(em_elfmod__load(m, &s), 0);
+	assert_int_equal(em_elfmod__load(m, &s, 0), 0);
 	assert_null(m->debug.elf);
 	assert_int_equal(em_elfmod__lookup(m, m->loads[0].vaddr + 0x10, &res), 0);
 	free(dbg);

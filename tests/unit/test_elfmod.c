@@ -47,7 +47,7 @@ static void check_translation(const char *prog, const char *fn, uint16_t type)
 
 	assert_non_null(m);
 	assert_int_equal(m->e_type, type);
-	assert_int_equal(em_elfmod__load(m, NULL), 0);
+	assert_int_equal(em_elfmod__load(m, NULL, 0), 0);
 	sym = em_symtab__find_name(&m->syms, fn);
 	assert_non_null(sym);
 	for (size_t i = 0; i < m->nloads; i++)
@@ -66,12 +66,12 @@ static void check_translation(const char *prog, const char *fn, uint16_t type)
 
 		off = pc - (bias + map_start) + map_off;
 	}
-	assert_int_equal(em_elfmod__vaddr(m, off, &vaddr), 0);
+	assert_int_equal(em_elfmod__vaddr(m, off, x->offset & ~4095ull, &vaddr), 0);
 	assert_int_equal(vaddr, sym->addr + 3);
 	assert_true(em_elfmod__lookup(m, vaddr, &res) >= 1);
 	assert_string_equal(res.frames[res.nframes - 1].name, fn);
 	assert_true(res.from_dwarf);
-	assert_int_equal(em_elfmod__vaddr(m, 1ull << 40, &vaddr), -ENOENT);
+	assert_int_equal(em_elfmod__vaddr(m, 1ull << 40, 0, &vaddr), -ENOENT);
 	em_elfmod__free(m);
 }
 
@@ -133,7 +133,7 @@ static unsigned exercise(const char *path, const char *const *dirs, size_t ndirs
 
 	if (!m)
 		return 0;
-	if (em_elfmod__load(m, &s) == 0) {
+	if (em_elfmod__load(m, &s, 0) == 0) {
 		for (size_t i = 0; i < m->nloads; i++)
 			for (uint64_t a = 0; a < m->loads[i].filesz && a < 0x4000; a += 0x41)
 				found += em_elfmod__lookup(m, m->loads[i].vaddr + a, &res);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The line of src (relative to the tree's root) containing marker. */
@@ -288,6 +289,39 @@ static void mapping_flags_hold_for_every_address(void **state)
 	em_symbolizer__free(s);
 }
 
+static void vdso_is_read_from_memory(void **state)
+{
+	struct em_symbolizer *s = em_symbolizer__new(NULL);
+	struct em_proc *p = em_proc__new(0);
+	const struct em_maps *maps = em_proc__maps(p);
+	const struct em_map *vdso = NULL;
+	const struct em_sym *sym;
+	struct em_elfmod *mod;
+	struct em_symloc loc;
+	struct timespec ts;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (size_t i = 0; i < maps->n; i++)
+		if (!strcmp(maps->v[i].path, "[vdso]"))
+			vdso = &maps->v[i];
+	assert_non_null(vdso);
+	mod = em_symbolizer__proc_module(s, p, vdso);
+	assert_non_null(mod);
+	assert_true(mod->build_id_len > 0);
+	assert_int_equal(em_elfmod__load(mod, NULL, 0), 0);
+	/* One name survives per address: the plain alias of __vdso_clock_gettime. */
+	sym = em_symtab__find_name(&mod->syms, "clock_gettime");
+	assert_non_null(sym);
+	/* The vDSO is linked at 0 and mapped whole: address = start + symbol. */
+	assert_int_equal(em_symbolizer__lookup(s, p, vdso->start + sym->addr + 1, &loc), 1);
+	assert_string_equal(loc.frames[0].name, "clock_gettime");
+	assert_string_equal(loc.map_file, "[vdso]");
+	assert_string_equal(loc.build_id, mod->build_id_hex);
+	em_proc__free(p);
+	em_symbolizer__free(s);
+}
+
 static void kernel_addresses_use_kallsyms(void **state)
 {
 	char path[] = "/tmp/ember-ksyms.XXXXXX";
@@ -430,6 +464,7 @@ int main(void)
 		cmocka_unit_test(cxx_names_are_demangled),
 		cmocka_unit_test(unresolved_address_keeps_module_offset_and_build_id),
 		cmocka_unit_test(mapping_flags_hold_for_every_address),
+		cmocka_unit_test(vdso_is_read_from_memory),
 		cmocka_unit_test(kernel_addresses_use_kallsyms),
 		cmocka_unit_test(symbolize_profile_resolves_bare_addresses),
 	};
