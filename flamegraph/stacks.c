@@ -38,7 +38,7 @@ struct em_stacks {
 	size_t cap_vals;
 	int64_t *totals;
 	size_t *order;		/* row indices in sorted order, once sorted */
-	uint32_t *rank;		/* per name id: position in name order */
+	uint32_t *byrank;	/* once sorted, frames[] hold name ranks; this maps back */
 	uint32_t max_depth;
 	size_t truncated;
 };
@@ -96,7 +96,7 @@ void em_stacks__free(struct em_stacks *st)
 	free(st->vals);
 	free(st->totals);
 	free(st->order);
-	free(st->rank);
+	free(st->byrank);
 	free(st);
 }
 
@@ -230,6 +230,15 @@ int em_stacks__add(struct em_stacks *st, const uint32_t *ids, size_t depth, cons
 	return 0;
 }
 
+int em_stacks__reserve(struct em_stacks *st, size_t nrows, size_t nframes)
+{
+	if (grow((void **)&st->frames, &st->cap_frames, nframes, sizeof(*st->frames)) ||
+	    grow((void **)&st->rows, &st->cap_rows, nrows, sizeof(*st->rows)) ||
+	    grow((void **)&st->vals, &st->cap_vals, nrows * st->ncols, sizeof(*st->vals)))
+		return -ENOMEM;
+	return 0;
+}
+
 size_t em_stacks__count(const struct em_stacks *st)
 {
 	return st->nrows;
@@ -272,7 +281,7 @@ static int row_cmp(const void *a, const void *b, void *arg)
 
 	for (uint32_t k = 0; k < n; k++)
 		if (fx[k] != fy[k])
-			return st->rank[fx[k]] < st->rank[fy[k]] ? -1 : 1;
+			return fx[k] < fy[k] ? -1 : 1;
 	if (x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
 	/* Identical stacks: input order, so the result never depends on qsort. */
@@ -281,28 +290,32 @@ static int row_cmp(const void *a, const void *b, void *arg)
 
 int em_stacks__sort(struct em_stacks *st)
 {
-	uint32_t *byname;
+	size_t nn = st->nnames ? st->nnames : 1;
+	uint32_t *rank;
 
 	if (st->order)
 		return 0;
-	byname = malloc((st->nnames ? st->nnames : 1) * sizeof(*byname));
-	st->rank = malloc((st->nnames ? st->nnames : 1) * sizeof(*st->rank));
+	st->byrank = malloc(nn * sizeof(*st->byrank));
+	rank = malloc(nn * sizeof(*rank));
 	st->order = malloc((st->nrows ? st->nrows : 1) * sizeof(*st->order));
-	if (!byname || !st->rank || !st->order) {
-		free(byname);
-		free(st->rank);
+	if (!st->byrank || !rank || !st->order) {
+		free(st->byrank);
+		free(rank);
 		free(st->order);
-		st->rank = NULL;
+		st->byrank = NULL;
 		st->order = NULL;
 		return -ENOMEM;
 	}
-	/* Rank the names once; stack comparisons then compare small integers. */
+	/* Rank the names once and store ranks in the frames: comparing two
+	 * stacks is then a plain integer comparison per frame. */
 	for (size_t i = 0; i < st->nnames; i++)
-		byname[i] = (uint32_t)i;
-	qsort_r(byname, st->nnames, sizeof(*byname), name_cmp, st);
+		st->byrank[i] = (uint32_t)i;
+	qsort_r(st->byrank, st->nnames, sizeof(*st->byrank), name_cmp, st);
 	for (size_t i = 0; i < st->nnames; i++)
-		st->rank[byname[i]] = (uint32_t)i;
-	free(byname);
+		rank[st->byrank[i]] = (uint32_t)i;
+	for (size_t i = 0; i < st->nframes; i++)
+		st->frames[i] = rank[st->frames[i]];
+	free(rank);
 	for (size_t i = 0; i < st->nrows; i++)
 		st->order[i] = i;
 	qsort_r(st->order, st->nrows, sizeof(*st->order), row_cmp, st);
@@ -313,7 +326,8 @@ int em_stacks__sort(struct em_stacks *st)
 
 struct flow {
 	unsigned int nc;
-	uint32_t *path;		/* path[d]: name at depth d (1..open) */
+	const uint32_t *byrank;
+	uint32_t *path;		/* path[d]: name rank at depth d (1..open) */
 	int64_t *start, *self;	/* (depth) * nc + col */
 	int64_t *cursor, *total;
 	size_t open;
@@ -327,7 +341,7 @@ static int emit(struct flow *f, size_t d)
 
 	for (unsigned int c = 0; c < f->nc; c++)
 		f->total[c] = f->cursor[c] - f->start[d * f->nc + c];
-	n.name = d ? f->path[d] : EM_STACKS_ROOT;
+	n.name = d ? f->byrank[f->path[d]] : EM_STACKS_ROOT;
 	n.depth = (uint32_t)d;
 	n.total = f->total;
 	n.self = f->self + d * f->nc;
@@ -348,25 +362,91 @@ static int close_to(struct flow *f, size_t keep)
 	return 0;
 }
 
-int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx)
+/* Whether sorted row k starts with the d frames at pre. */
+static bool has_prefix(const struct em_stacks *st, size_t k, const uint32_t *pre, uint32_t d)
+{
+	const struct row *r = &st->rows[st->order[k]];
+
+	return r->depth >= d && memcmp(st->frames + r->off, pre, d * sizeof(*pre)) == 0;
+}
+
+/*
+ * The first sorted row after i that does not share row i's first d frames:
+ * the end of the subtree row i's frame at depth d roots. Rows with a common
+ * prefix are contiguous in sorted order, so an exponential then binary search
+ * finds it in O(d log n).
+ */
+static size_t run_end(const struct em_stacks *st, size_t i, uint32_t d)
+{
+	const uint32_t *pre = st->frames + st->rows[st->order[i]].off;
+	size_t lo = i, hi, step = 1;
+
+	while (lo + step < st->nrows && has_prefix(st, lo + step, pre, d)) {
+		lo += step;
+		step *= 2;
+	}
+	hi = lo + step < st->nrows ? lo + step : st->nrows;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (has_prefix(st, mid, pre, d))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/* prefix[k * nc + c]: sum of column c over the first k sorted rows. */
+static int64_t *prefix_sums(const struct em_stacks *st)
+{
+	size_t nc = st->ncols;
+	int64_t *p = malloc((st->nrows + 1) * nc * sizeof(*p));
+
+	if (!p)
+		return NULL;
+	for (size_t c = 0; c < nc; c++)
+		p[c] = 0;
+	for (size_t k = 0; k < st->nrows; k++)
+		for (size_t c = 0; c < nc; c++)
+			p[(k + 1) * nc + c] = p[k * nc + c] + st->vals[st->order[k] * nc + c];
+	return p;
+}
+
+static void open_frame(struct flow *f, size_t d, uint32_t rank)
+{
+	f->path[d] = rank;
+	/* Loops, not memcpy/memset: nc is usually 1. */
+	for (size_t c = 0; c < f->nc; c++) {
+		f->start[d * f->nc + c] = f->cursor[c];
+		f->self[d * f->nc + c] = 0;
+	}
+}
+
+int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, em_flow_fn fn,
+			   void *ctx)
 {
 	struct flow f = { .nc = st->ncols, .fn = fn, .ctx = ctx };
 	size_t levels = (size_t)st->max_depth + 1, nc = st->ncols;
+	int64_t *sums = NULL;
 	int rc = em_stacks__sort(st);
 
 	if (rc)
 		return rc;
+	f.byrank = st->byrank;
 	f.path = malloc(levels * sizeof(*f.path));
 	f.start = calloc(levels * nc, sizeof(*f.start));
 	f.self = calloc(levels * nc, sizeof(*f.self));
 	f.cursor = calloc(nc, sizeof(*f.cursor));
 	f.total = calloc(nc, sizeof(*f.total));
-	if (!f.path || !f.start || !f.self || !f.cursor || !f.total) {
+	if (min > 0)
+		sums = prefix_sums(st);
+	if (!f.path || !f.start || !f.self || !f.cursor || !f.total || (min > 0 && !sums)) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < st->nrows; i++) {
-		size_t r = st->order[i], common = 0;
+	for (size_t i = 0; i < st->nrows;) {
+		size_t r = st->order[i], common = 0, d, j = i + 1;
 		const struct row *row = &st->rows[r];
 		const uint32_t *fr = st->frames + row->off;
 		const int64_t *v = st->vals + r * nc;
@@ -376,21 +456,34 @@ int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx)
 		rc = close_to(&f, common);
 		if (rc)
 			goto out;
-		for (size_t d = common + 1; d <= row->depth; d++) {
-			f.path[d] = fr[d - 1];
-			memcpy(f.start + d * nc, f.cursor, nc * sizeof(*f.cursor));
-			memset(f.self + d * nc, 0, nc * sizeof(*f.self));
+		for (d = common + 1; d <= row->depth; d++) {
+			/* A subtree narrower than min is skipped whole: its rows
+			 * only move the cursor, so its ancestors still count it. */
+			if (sums) {
+				j = run_end(st, i, (uint32_t)d);
+				if ((double)(sums[j * nc + col] - sums[i * nc + col]) < min)
+					break;
+			}
+			open_frame(&f, d, fr[d - 1]);
 		}
-		f.open = row->depth;
+		f.open = d - 1;
+		if (d <= row->depth) {
+			for (size_t c = 0; c < nc; c++)
+				f.cursor[c] = sums[j * nc + c];
+			i = j;
+			continue;
+		}
 		for (size_t c = 0; c < nc; c++) {
 			f.self[row->depth * nc + c] += v[c];
 			f.cursor[c] += v[c];
 		}
+		i++;
 	}
 	rc = close_to(&f, 0);
 	if (!rc)
 		rc = emit(&f, 0);
 out:
+	free(sums);
 	free(f.path);
 	free(f.start);
 	free(f.self);
@@ -399,17 +492,27 @@ out:
 	return rc;
 }
 
+int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx)
+{
+	return em_stacks__walk_pruned(st, 0, 0, fn, ctx);
+}
+
 int em_stacks__for_each(struct em_stacks *st, em_stack_fn fn, void *ctx)
 {
 	size_t nc = st->ncols;
 	int64_t *sum;
+	uint32_t *ids;
 	int rc = em_stacks__sort(st);
 
 	if (rc)
 		return rc;
 	sum = calloc(nc, sizeof(*sum));
-	if (!sum)
+	ids = malloc(((size_t)st->max_depth + 1) * sizeof(*ids));
+	if (!sum || !ids) {
+		free(sum);
+		free(ids);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < st->nrows; i++) {
 		const struct row *row = &st->rows[st->order[i]];
 		const int64_t *v = st->vals + st->order[i] * nc;
@@ -421,12 +524,15 @@ int em_stacks__for_each(struct em_stacks *st, em_stack_fn fn, void *ctx)
 		    memcmp(st->frames + next->off, st->frames + row->off,
 			   row->depth * sizeof(*st->frames)) == 0)
 			continue;
-		rc = fn(st->frames + row->off, row->depth, sum, ctx);
+		for (uint32_t d = 0; d < row->depth; d++)
+			ids[d] = st->byrank[st->frames[row->off + d]];
+		rc = fn(ids, row->depth, sum, ctx);
 		if (rc)
 			break;
 		memset(sum, 0, nc * sizeof(*sum));
 	}
 	free(sum);
+	free(ids);
 	return rc;
 }
 
@@ -447,14 +553,18 @@ int em_stacks__functions(const struct em_stacks *st, int64_t **self, int64_t **t
 		const uint32_t *fr = st->frames + row->off;
 		const int64_t *v = st->vals + r * nc;
 
-		for (size_t c = 0; c < nc; c++)
-			s[(size_t)fr[row->depth - 1] * nc + c] += v[c];
 		for (uint32_t d = 0; d < row->depth; d++) {
-			if (last[fr[d]] == r + 1)
+			/* Sorted stacks hold ranks; map them back to name ids. */
+			size_t id = st->order ? st->byrank[fr[d]] : fr[d];
+
+			if (d + 1 == row->depth)
+				for (size_t c = 0; c < nc; c++)
+					s[id * nc + c] += v[c];
+			if (last[id] == r + 1)
 				continue;	/* recursion: once per stack */
-			last[fr[d]] = r + 1;
+			last[id] = r + 1;
 			for (size_t c = 0; c < nc; c++)
-				t[(size_t)fr[d] * nc + c] += v[c];
+				t[id * nc + c] += v[c];
 		}
 	}
 	free(last);

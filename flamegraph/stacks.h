@@ -78,6 +78,10 @@ enum em_fkind em_stacks__kind(const struct em_stacks *st, uint32_t id);
  */
 int em_stacks__add(struct em_stacks *st, const uint32_t *ids, size_t depth, const int64_t *vals);
 
+/* Makes room for nrows more stacks of nframes frames in all, so a caller that
+ * knows the sizes avoids regrowing. A hint only. Returns 0 or -ENOMEM. */
+int em_stacks__reserve(struct em_stacks *st, size_t nrows, size_t nframes);
+
 /* Number of stacks added (before merging identical ones). */
 size_t em_stacks__count(const struct em_stacks *st);
 /* How many stacks were cut at EM_STACKS_MAX_DEPTH. */
@@ -108,6 +112,17 @@ typedef int (*em_flow_fn)(const struct em_flow_node *n, void *ctx);
  * Returns 0, -ENOMEM, or the callback's nonzero return.
  */
 int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx);
+
+/*
+ * em_stacks__walk_pruned() - the same walk, but a node whose total in column
+ * col is below min is not visited, nor is anything under it (its value still
+ * counts in its ancestors' totals). Finding where a subtree ends takes a
+ * binary search over the sorted stacks, so the cost follows the nodes
+ * visited, not the size of the input: what makes an SVG of a huge profile
+ * cheap. min <= 0 visits everything.
+ */
+int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, em_flow_fn fn,
+			   void *ctx);
 
 /* Return 0 to go on; anything else stops and is returned. */
 typedef int (*em_stack_fn)(const uint32_t *ids, size_t depth, const int64_t *vals, void *ctx);

@@ -224,6 +224,65 @@ static void for_each_merges_identical_stacks(void **state)
 	em_stacks__free(st);
 }
 
+struct node_set {
+	char text[1 << 16];
+	size_t len;
+	double min;	/* the full walk keeps only nodes at least this wide */
+};
+
+static int keep_node(const struct em_flow_node *n, void *ctx)
+{
+	struct node_set *s = ctx;
+
+	if ((double)n->total[1] < s->min)
+		return 0;
+	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len,
+				   "%u:%u:%lld:%lld:%lld:%lld\n", n->depth, n->name,
+				   (long long)n->total[0], (long long)n->total[1],
+				   (long long)n->start[1], (long long)n->self[1]);
+	return 0;
+}
+
+/* The pruned walk skips narrow subtrees with a binary search; it must report
+ * exactly the nodes the full walk reports at least that wide, with the same
+ * totals, offsets and self values in every column. */
+static void pruned_walk_equals_filtered_full_walk(void **state)
+{
+	static struct node_set full, pruned;
+	struct em_stacks *st = em_stacks__new(2);
+	uint64_t x = 12345;
+	char name[8];
+
+	(void)state;
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		id_of(st, name, EM_FK_USER);
+	}
+	for (int k = 0; k < 400; k++) {
+		uint32_t ids[12];
+		int64_t v[2];
+		size_t depth;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		depth = 1 + (x >> 60) % 12;
+		for (size_t d = 0; d < depth; d++)
+			ids[d] = (uint32_t)((x >> (4 * d + 8)) % (d < 2 ? 3 : 16));
+		v[0] = (int64_t)((x >> 20) % 50);
+		v[1] = (int64_t)((x >> 30) % 90);
+		assert_int_equal(em_stacks__add(st, ids, depth, v), 0);
+	}
+	for (double min = 0.5; min < 20000; min *= 3) {
+		full.len = pruned.len = 0;
+		full.min = min;
+		pruned.min = 0;
+		assert_int_equal(em_stacks__walk(st, keep_node, &full), 0);
+		assert_int_equal(em_stacks__walk_pruned(st, 1, min, keep_node, &pruned), 0);
+		assert_true(full.len > 0);
+		assert_string_equal(pruned.text, full.text);
+	}
+	em_stacks__free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +292,7 @@ int main(void)
 		cmocka_unit_test(refuses_bad_stacks),
 		cmocka_unit_test(deep_recursion_is_cut_not_crashed),
 		cmocka_unit_test(for_each_merges_identical_stacks),
+		cmocka_unit_test(pruned_walk_equals_filtered_full_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
