@@ -107,13 +107,19 @@ enum em_fkind em_fold_kind_of_name(const char *name, size_t len, size_t *shown_l
 		*shown_len = len - 4;
 		return EM_FK_INLINED;
 	}
-	/* module+0xoffset, the name lib/frames.h gives an unsymbolized frame */
-	so = memmem(name, len, ".so", 3);
-	plus = memmem(name, len, "+0x", 3);
-	if (so && plus && so < plus && !memchr(name, '/', (size_t)(plus - name)) &&
-	    !memchr(name, ' ', (size_t)(plus - name)))
-		return EM_FK_SHLIB;
-	return EM_FK_USER;
+	/* module+0xoffset, the name lib/frames.h gives an unsymbolized frame.
+	 * This runs for every frame of a folded file, so look for the rare '+'
+	 * first (memchr) before anything slower. */
+	plus = memchr(name, '+', len);
+	if (!plus || (size_t)(plus - name) + 2 >= len || plus[1] != '0' || plus[2] != 'x')
+		return EM_FK_USER;
+	for (so = name; so + 3 <= plus; so++)
+		if (so[0] == '.' && so[1] == 's' && so[2] == 'o')
+			break;
+	if (so + 3 > plus || memchr(name, '/', (size_t)(plus - name)) ||
+	    memchr(name, ' ', (size_t)(plus - name)))
+		return EM_FK_USER;
+	return EM_FK_SHLIB;
 }
 
 long em_fold_first_negative(const struct em_profile *p, int t)
@@ -131,6 +137,16 @@ struct folder {
 	const struct em_profile *p;
 	int64_t *cache;		/* [dense key * 2 + inlined] -> name id + 1 */
 	size_t nkeys;
+	/* Each location is expanded and named once: its name ids, innermost
+	 * first, are pool[loc_off[lid - 1] .. + loc_len[lid - 1]). */
+	size_t *loc_off;	/* SIZE_MAX until the location is first seen */
+	uint32_t *loc_len;
+	uint32_t *pool;
+	size_t npool, cap_pool;
+	struct em_frame *frames;	/* scratch for em_frames_of_location */
+	size_t cap_frames;
+	uint32_t *ids;		/* the stack being built, root first */
+	size_t cap_ids;
 	bool all_syscall;
 	char name[NAME_MAX_BYTES];
 };
@@ -226,49 +242,145 @@ static bool is_syscall_sample(const struct folder *fo, size_t si)
 	return false;
 }
 
-static int add_sample(struct folder *fo, size_t si, const struct em_frame *frames, long n,
-		      uint32_t **ids, size_t *cap, const int64_t *vals,
+static int grow_u32(uint32_t **a, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 256;
+	uint32_t *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*a, ncap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*a = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Expands and names location lid the first time it is seen. */
+static int cache_location(struct folder *fo, uint64_t lid)
+{
+	long n;
+
+	if (fo->loc_off[lid - 1] != SIZE_MAX)
+		return 0;
+	n = em_frames_of_location(fo->p, lid, &fo->frames, &fo->cap_frames, 0);
+	if (n < 0 || grow_u32(&fo->pool, &fo->cap_pool, fo->npool + (size_t)n))
+		return -ENOMEM;
+	for (long k = 0; k < n; k++) {
+		int64_t id = frame_id(fo, &fo->frames[k], false);
+
+		if (id < 0)
+			return (int)id;
+		fo->pool[fo->npool + (size_t)k] = (uint32_t)id;
+	}
+	fo->loc_off[lid - 1] = fo->npool;
+	fo->loc_len[lid - 1] = (uint32_t)n;
+	fo->npool += (size_t)n;
+	return 0;
+}
+
+/* The leaf of a syscall sample gets the syscall palette (unless it is kernel code). */
+static int64_t syscall_leaf(struct folder *fo, uint64_t lid)
+{
+	long n = em_frames_of_location(fo->p, lid, &fo->frames, &fo->cap_frames, 0);
+
+	return n < 0 ? -ENOMEM : frame_id(fo, &fo->frames[0], true);
+}
+
+static int add_sample(struct folder *fo, size_t si, const int64_t *vals,
 		      const struct em_fold_opts *o, size_t *kept)
 {
-	bool syscall = is_syscall_sample(fo, si);
-	size_t depth = 0, need = (size_t)n + 2;
+	const struct em_profile *p = fo->p;
+	const struct em_sample *s = &p->samples[si];
+	size_t depth = 0;
 	int64_t id;
 	int rc;
 
-	if (need > *cap) {
-		uint32_t *nb = realloc(*ids, need * 2 * sizeof(**ids));
-
-		if (!nb)
-			return -ENOMEM;
-		*ids = nb;
-		*cap = need * 2;
-	}
+	if (grow_u32(&fo->ids, &fo->cap_ids, 2))
+		return -ENOMEM;
 	if (o->by_thread) {
 		id = thread_id(fo, si);
 		if (id < 0)
 			return (int)id;
-		(*ids)[depth++] = (uint32_t)id;
+		fo->ids[depth++] = (uint32_t)id;
 	}
-	if (n == 0) {
+	if (s->nlocs == 0) {
 		/* pprof allows a sample without locations; keep its value visible. */
 		id = em_stacks__intern(fo->st, "[no stack]", 10, EM_FK_USER);
 		if (id < 0)
 			return (int)id;
-		(*ids)[depth++] = (uint32_t)id;
+		fo->ids[depth++] = (uint32_t)id;
 	}
-	/* frames are leaf first; stacks are root first */
-	for (long j = n - 1; j >= 0; j--) {
-		id = frame_id(fo, &frames[j], syscall && j == 0);
+	/* sample_locs are leaf first and each location innermost first; stacks
+	 * are root first, so both are copied backwards. */
+	for (size_t j = s->nlocs; j-- > 0;) {
+		uint64_t lid = p->sample_locs[s->locs + j];
+		const uint32_t *span;
+		uint32_t len;
+
+		rc = cache_location(fo, lid);
+		if (rc)
+			return rc;
+		len = fo->loc_len[lid - 1];
+		if (grow_u32(&fo->ids, &fo->cap_ids, depth + len + 1))
+			return -ENOMEM;
+		span = fo->pool + fo->loc_off[lid - 1];
+		for (uint32_t k = len; k-- > 0;)
+			fo->ids[depth++] = span[k];
+	}
+	if (s->nlocs && is_syscall_sample(fo, si)) {
+		id = syscall_leaf(fo, p->sample_locs[s->locs]);
 		if (id < 0)
 			return (int)id;
-		(*ids)[depth++] = (uint32_t)id;
+		fo->ids[depth - 1] = (uint32_t)id;
 	}
-	rc = em_fold_filter__keep(o->filter, fo->st, *ids, depth);
+	rc = em_fold_filter__keep(o->filter, fo->st, fo->ids, depth);
 	if (rc <= 0)
 		return rc;
 	if (kept)
 		(*kept)++;
-	return em_stacks__add(fo->st, *ids, depth, vals);
+	return em_stacks__add(fo->st, fo->ids, depth, vals);
+}
+
+static void folder_free(struct folder *fo)
+{
+	if (!fo)
+		return;
+	free(fo->cache);
+	free(fo->loc_off);
+	free(fo->loc_len);
+	free(fo->pool);
+	free(fo->frames);
+	free(fo->ids);
+	free(fo);
+}
+
+static struct folder *folder_new(struct em_stacks *st, const struct em_profile *p)
+{
+	struct folder *fo = calloc(1, sizeof(*fo));
+	size_t nl = p->nlocations ? p->nlocations : 1;
+
+	if (!fo)
+		return NULL;
+	fo->st = st;
+	fo->p = p;
+	fo->nkeys = p->nfunctions + p->nlocations;
+	fo->cache = calloc(fo->nkeys * 2 + 1, sizeof(*fo->cache));
+	fo->loc_off = malloc(nl * sizeof(*fo->loc_off));
+	fo->loc_len = calloc(nl, sizeof(*fo->loc_len));
+	if (!fo->cache || !fo->loc_off || !fo->loc_len) {
+		folder_free(fo);
+		return NULL;
+	}
+	for (size_t i = 0; i < nl; i++)
+		fo->loc_off[i] = SIZE_MAX;
+	for (size_t t = 0; t < p->nsample_types; t++)
+		if (!strncmp(em_profile__string(p, p->sample_types[t].type), "syscall", 7))
+			fo->all_syscall = true;
+	return fo;
 }
 
 int em_fold_profile(struct em_stacks *st, const struct em_profile *p, const int *type_of_col,
@@ -276,31 +388,26 @@ int em_fold_profile(struct em_stacks *st, const struct em_profile *p, const int 
 {
 	static const struct em_fold_opts none;
 	unsigned int nc = em_stacks__ncols(st);
-	struct folder *fo = calloc(1, sizeof(*fo));
-	struct em_frame *frames = NULL;
-	uint32_t *ids = NULL;
+	struct folder *fo = folder_new(st, p);
 	int64_t *vals = calloc(nc, sizeof(*vals));
-	size_t fcap = 0, icap = 0;
 	int rc = 0;
 
 	if (!o)
 		o = &none;
-	if (fo) {
-		fo->nkeys = p->nfunctions + p->nlocations;
-		fo->cache = calloc(fo->nkeys * 2 + 1, sizeof(*fo->cache));
-	}
-	if (!fo || !fo->cache || !vals) {
+	if (!fo || !vals) {
 		rc = fail(err, err_len, -ENOMEM, "out of memory");
 		goto out;
 	}
-	fo->st = st;
-	fo->p = p;
-	for (size_t t = 0; t < p->nsample_types; t++)
-		if (!strncmp(em_profile__string(p, p->sample_types[t].type), "syscall", 7))
-			fo->all_syscall = true;
-	for (size_t i = 0; i < p->nsamples && !rc; i++) {
-		long n;
+	/* Sizing the stacks once saves regrowing (and copying) them while adding;
+	 * inlined frames may add some more. */
+	{
+		size_t nframes = 0;
 
+		for (size_t i = 0; i < p->nsamples; i++)
+			nframes += p->samples[i].nlocs + 1;
+		em_stacks__reserve(st, p->nsamples, nframes);
+	}
+	for (size_t i = 0; i < p->nsamples && !rc; i++) {
 		for (unsigned int c = 0; c < nc; c++) {
 			int t = type_of_col[c];
 
@@ -313,8 +420,7 @@ int em_fold_profile(struct em_stacks *st, const struct em_profile *p, const int 
 				goto out;
 			}
 		}
-		n = em_frames_of_sample(p, i, &frames, &fcap);
-		rc = n < 0 ? (int)n : add_sample(fo, i, frames, n, &ids, &icap, vals, o, kept);
+		rc = add_sample(fo, i, vals, o, kept);
 	}
 	if (rc == -EOVERFLOW)
 		fail(err, err_len, rc, "the values add up to more than a 64-bit total");
@@ -323,11 +429,7 @@ int em_fold_profile(struct em_stacks *st, const struct em_profile *p, const int 
 	else if (rc)
 		fail(err, err_len, rc, "out of memory");
 out:
-	if (fo)
-		free(fo->cache);
-	free(fo);
-	free(frames);
-	free(ids);
+	folder_free(fo);
 	free(vals);
 	return rc;
 }

@@ -61,39 +61,71 @@ static const char *parse_count(const char *s, const char *e, int64_t *out)
 	return NULL;
 }
 
+/* A frame of the previous line: where its text is, and its name id. */
+struct prev_frame {
+	const char *s;
+	size_t len;
+	uint32_t id;
+};
+
 struct parser {
 	struct em_stacks *st;
 	uint32_t *ids;
-	size_t cap;
+	struct prev_frame *prev;	/* the previous line's frames, same capacity */
+	size_t cap, nprev;
 	int64_t *vals;
 	unsigned int col;
 };
+
+static int grow_frames(struct parser *p)
+{
+	size_t ncap = p->cap ? p->cap * 2 : 256;
+	uint32_t *n = realloc(p->ids, ncap * sizeof(*n));
+	struct prev_frame *pf;
+
+	if (!n)
+		return -ENOMEM;
+	p->ids = n;
+	pf = realloc(p->prev, ncap * sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	p->prev = pf;
+	p->cap = ncap;
+	return 0;
+}
 
 /* Interns the frames of stack [s, e) into p->ids; returns the depth or < 0. */
 static long split_frames(struct parser *p, const char *s, const char *e)
 {
 	size_t depth = 0;
+	bool same = true;	/* every frame so far equals the previous line's */
 
 	for (;;) {
 		const char *semi = memchr(s, ';', (size_t)(e - s));
-		const char *end = semi ? semi : e;
-		size_t shown;
-		enum em_fkind kind = em_fold_kind_of_name(s, (size_t)(end - s), &shown);
+		size_t len = (size_t)((semi ? semi : e) - s), shown;
 		int64_t id;
 
-		if (depth == p->cap) {
-			size_t ncap = p->cap ? p->cap * 2 : 256;
-			uint32_t *n = realloc(p->ids, ncap * sizeof(*n));
+		if (depth == p->cap && grow_frames(p))
+			return -ENOMEM;
+		/* Folded files are usually sorted, so a line mostly repeats the
+		 * previous line's first frames: reuse their ids without hashing. */
+		same = same && depth < p->nprev && p->prev[depth].len == len &&
+		       memcmp(p->prev[depth].s, s, len) == 0;
+		if (same) {
+			id = p->prev[depth].id;
+		} else {
+			enum em_fkind kind = em_fold_kind_of_name(s, len, &shown);
 
-			if (!n)
-				return -ENOMEM;
-			p->ids = n;
-			p->cap = ncap;
+			id = em_stacks__intern(p->st, s, shown, kind);
+			if (id < 0)
+				return id;
+			p->prev[depth] = (struct prev_frame){ s, len, (uint32_t)id };
 		}
-		id = em_stacks__intern(p->st, s, shown, kind);
-		if (id < 0)
-			return id;
 		p->ids[depth++] = (uint32_t)id;
+		/* Each prev entry is a (text, id) pair that stays true, so entries
+		 * left from longer lines are still safe to compare against. */
+		if (depth > p->nprev)
+			p->nprev = depth;
 		/* One past the cap is enough for em_stacks__add to count the cut;
 		 * the rest of a hostile line is never interned. */
 		if (!semi || depth > EM_STACKS_MAX_DEPTH)
@@ -176,6 +208,7 @@ int em_folded__parse(struct em_stacks *st, const char *text, size_t len, unsigne
 	if (kept)
 		*kept = nkept;
 	free(p.ids);
+	free(p.prev);
 	free(p.vals);
 	return rc;
 }
