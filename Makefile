@@ -28,7 +28,7 @@ CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-missing-field-initializers \
             -fPIC -fvisibility=hidden -fno-strict-aliasing $(SAN_FLAGS) $(EXTRA_CFLAGS)
-CPPFLAGS += -MMD -MP -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen -DEMBER_VERSION='"$(VERSION)"'
+CPPFLAGS += -MMD -MP -D_GNU_SOURCE -Ilib -Iflamegraph -I$(OUTPUT)/gen -DEMBER_VERSION='"$(VERSION)"'
 LDFLAGS  += $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 LIBS     := -lprotobuf-c -lz -ldw -lelf -ldl -lpthread -lm
 
@@ -70,7 +70,16 @@ endef
 LIB_SRCS   := $(wildcard lib/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/gen/profile.pb-c.o
 CLI_SRCS   := $(wildcard tools/*.c flamegraph/*.c)
-CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/gen/flame_assets.o
+# The flame graph renderer as an archive too, so unit tests can link it.
+FLAME_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(wildcard flamegraph/*.c)) \
+              $(OUTPUT)/obj/gen/flame_assets.o
+FLAME_LIB  := $(OUTPUT)/libember-flame.a
+# The viewer's script, style and page, compiled in (flamegraph/assets.h).
+FLAME_ASSETS := em_asset_flame_svg_js=flamegraph/viewer/flame-svg.js \
+                em_asset_viewer_js=flamegraph/viewer/viewer.js \
+                em_asset_viewer_css=flamegraph/viewer/viewer.css \
+                em_asset_viewer_html=flamegraph/viewer/viewer.html
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OUTPUT)/obj/%.o)
 CORE_LIB   := $(OUTPUT)/libember-core.a
@@ -116,6 +125,14 @@ $(OUTPUT)/obj/gen/%.o: $(OUTPUT)/gen/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(filter-out -W%,$(CFLAGS)) -w -c $< -o $@
 
+$(OUTPUT)/gen/flame_assets.c: flamegraph/viewer/embed.sh $(foreach a,$(FLAME_ASSETS),$(lastword $(subst =, ,$(a))))
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D) && flamegraph/viewer/embed.sh $@ $(FLAME_ASSETS)
+
+$(FLAME_LIB): $(FLAME_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(CORE_LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -134,10 +151,10 @@ $(OUTPUT)/libember.so: $(AGENT_OBJS) $(CORE_LIB) agent/exports.map
 # One cmocka binary per module; it links the core archive, so only the objects
 # the test reaches are pulled in. TEST_LDFLAGS_<name> adds per-test flags
 # (e.g. -Wl,--wrap=open).
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(CORE_LIB)
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(FLAME_LIB) $(CORE_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) \
-		-o $@ $< $(TEST_LDFLAGS_$*) $(CORE_LIB) -lcmocka $(LIBS)
+		-o $@ $< $(TEST_LDFLAGS_$*) $(FLAME_LIB) $(CORE_LIB) -lcmocka $(LIBS)
 
 include tests/progs/progs.mk
 
