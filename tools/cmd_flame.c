@@ -227,8 +227,9 @@ static int flame(const struct flame_opts *o, int fmt, char **inputs, size_t ninp
 		return 1;
 	}
 	if (em_stacks__truncated(d.st))
-		em_warn("%zu stacks deeper than %d frames were cut at that depth",
-			em_stacks__truncated(d.st), EM_STACKS_MAX_DEPTH);
+		em_warn("%zu stack%s deeper than %d frames cut at that depth",
+			em_stacks__truncated(d.st), em_stacks__truncated(d.st) == 1 ? "" : "s",
+			EM_STACKS_MAX_DEPTH);
 	if (o->by_thread && d.nfolded)
 		em_warn("--by-thread: folded input has no thread labels; its stacks are drawn as "
 			"they are");
