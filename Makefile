@@ -163,6 +163,11 @@ unit: $(UNIT_BINS)
 test: deps-test all $(UNIT_BINS) progs
 	$(Q)OUTPUT=$(OUTPUT) SAN=$(SAN) tests/run.sh
 
+# Rewrites tests/golden's expected flame graph outputs (and docs/flame-example.svg)
+# from the current build; review them with git diff before committing.
+regen-golden: all
+	$(Q)OUTPUT=$(OUTPUT) REGEN=1 bash tests/integration/flame_golden.sh
+
 # ---- fuzzing ---------------------------------------------------------------
 FUZZ_TIME ?= 600
 FUZZ_OUT  := build/fuzz
