@@ -46,6 +46,7 @@ static void header(struct svg *s, const int64_t *totals)
 		   "text { font-family: Verdana, sans-serif; font-size: %dpx; fill: rgb(0,0,0); }\n"
 		   "#title { text-anchor: middle; font-size: %dpx; }\n"
 		   "#subtitle { text-anchor: middle; fill: rgb(100,100,100); }\n"
+		   "#matched { text-anchor: end; }\n"
 		   "#search, #ignorecase { opacity: 0.1; cursor: pointer; }\n"
 		   "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity: 1; }\n"
 		   "#unzoom { cursor: pointer; }\n"
@@ -70,11 +71,11 @@ static void header(struct svg *s, const int64_t *totals)
 	fprintf(f, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n",
 		EM_FLAME_XPAD, EM_FLAME_FONT_SIZE * 2);
 	fprintf(f, "<text id=\"search\" x=\"%.0f\" y=\"%d\">Search</text>\n",
-		w - EM_FLAME_XPAD - 100, EM_FLAME_FONT_SIZE * 2);
+		w - EM_FLAME_XPAD - 120, EM_FLAME_FONT_SIZE * 2);
 	fprintf(f, "<text id=\"ignorecase\" x=\"%.0f\" y=\"%d\">ic</text>\n",
 		w - EM_FLAME_XPAD - 16, EM_FLAME_FONT_SIZE * 2);
 	fprintf(f, "<text id=\"matched\" class=\"hide\" x=\"%.0f\" y=\"%.0f\"> </text>\n",
-		w - EM_FLAME_XPAD - 100, h - EM_FLAME_BOTTOM / 2.0);
+		w - EM_FLAME_XPAD, h - EM_FLAME_BOTTOM / 2.0);
 	fputs("<g id=\"frames\">\n", f);
 }
 
