@@ -448,6 +448,7 @@
 		var b = document.createElement("button");
 		b.type = "button";
 		b.textContent = t.name;
+		b.dataset.type = t.name;
 		b.title = "Show " + t.name + " (" + (t.unit || "count") + ")";
 		b.addEventListener("click", function () { setType(i); });
 		$("types").appendChild(b);
