@@ -220,29 +220,34 @@ struct writer {
 	const struct em_stacks *st;
 	unsigned int col;
 	int base_col;
+	uint8_t *clean;		/* per name: 0 not checked, 1 clean, 2 needs rewriting */
 };
 
-static void put_name(FILE *f, const struct em_stacks *st, uint32_t id)
+/* Writes a name with ';' as ':' and line breaks as spaces. */
+static void put_dirty(FILE *f, const char *s, size_t len)
 {
-	size_t len, ok;
-	const char *s = em_stacks__name(st, id, &len);
-	enum em_fkind kind = em_stacks__kind(st, id);
+	for (size_t i = 0; i < len; i++)
+		putc_unlocked(s[i] == ';' ? ':' : s[i] == '\n' || s[i] == '\r' ? ' ' : s[i], f);
+}
 
-	for (;;) {
-		ok = strcspn(s, ";\n\r");
-		if (ok > len)
-			ok = len;
-		fwrite(s, 1, ok, f);
-		if (ok == len)
-			break;
-		putc(s[ok] == ';' ? ':' : ' ', f);
-		s += ok + 1;
-		len -= ok + 1;
-	}
+static void put_name(struct writer *w, uint32_t id)
+{
+	size_t len;
+	const char *s = em_stacks__name(w->st, id, &len);
+	enum em_fkind kind = em_stacks__kind(w->st, id);
+
+	/* A 100k-stack profile has millions of frames but few names: check
+	 * each name once, not each time it is written. */
+	if (!w->clean[id])
+		w->clean[id] = strcspn(s, ";\n\r") >= len ? 1 : 2;
+	if (w->clean[id] == 1)
+		fwrite_unlocked(s, 1, len, w->f);
+	else
+		put_dirty(w->f, s, len);
 	if (kind == EM_FK_KERNEL)
-		fputs("_[k]", f);
+		fwrite_unlocked("_[k]", 1, 4, w->f);
 	else if (kind == EM_FK_INLINED)
-		fputs("_[i]", f);
+		fwrite_unlocked("_[i]", 1, 4, w->f);
 }
 
 static int write_stack(const uint32_t *ids, size_t depth, const int64_t *vals, void *ctx)
@@ -254,8 +259,8 @@ static int write_stack(const uint32_t *ids, size_t depth, const int64_t *vals, v
 		return 0;
 	for (size_t i = 0; i < depth; i++) {
 		if (i)
-			putc(';', w->f);
-		put_name(w->f, w->st, ids[i]);
+			putc_unlocked(';', w->f);
+		put_name(w, ids[i]);
 	}
 	if (w->base_col >= 0)
 		fprintf(w->f, " %" PRId64, b);
@@ -265,7 +270,13 @@ static int write_stack(const uint32_t *ids, size_t depth, const int64_t *vals, v
 
 int em_folded__write(FILE *f, struct em_stacks *st, unsigned int col, int base_col)
 {
-	struct writer w = { f, st, col, base_col };
+	struct writer w = { f, st, col, base_col, NULL };
+	int rc;
 
-	return em_stacks__for_each(st, write_stack, &w);
+	w.clean = calloc(em_stacks__nnames(st) + 1, 1);
+	if (!w.clean)
+		return -ENOMEM;
+	rc = em_stacks__for_each(st, write_stack, &w);
+	free(w.clean);
+	return rc;
 }

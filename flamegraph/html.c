@@ -214,11 +214,21 @@ static void write_header(struct html *h)
 
 static int write_data(struct html *h)
 {
+	double *min = malloc(h->ncols * sizeof(*min));
+	/* bucket <= cutoff means a share above 2^-((cutoff + 1) / 16); skip
+	 * only subtrees safely below that (write_node decides exactly). */
+	double share = exp2(-(h->cutoff + 1) / 16.0) * 0.999;
 	int rc;
 
+	if (!min)
+		return -ENOMEM;
+	for (unsigned int c = 0; c < h->ncols; c++)
+		min[c] = c < h->v->ntypes && h->totals[c] > 0 ? share * (double)h->totals[c]
+							      : INFINITY;
 	write_header(h);
 	h->kept = 0;
-	rc = em_stacks__walk(h->st, write_node, h);
+	rc = em_stacks__walk_pruned(h->st, min, write_node, h);
+	free(min);
 	if (!rc)
 		rc = write_funcs(h);
 	if (!rc) {

@@ -201,8 +201,17 @@ int em_layout__rects(struct em_stacks *st, unsigned int col, int base_col, doubl
 		     struct em_rect **out, size_t *n, uint32_t *max_depth)
 {
 	struct collect c = { .col = col, .base_col = base_col, .min_value = min_value };
-	int rc = em_stacks__walk_pruned(st, col, min_value, collect_node, &c);
+	unsigned int nc = em_stacks__ncols(st);
+	double *min = malloc(nc * sizeof(*min));
+	int rc;
 
+	if (!min)
+		return -ENOMEM;
+	/* Only the drawn column decides what is too narrow. */
+	for (unsigned int i = 0; i < nc; i++)
+		min[i] = i == col ? min_value : INFINITY;
+	rc = em_stacks__walk_pruned(st, min, collect_node, &c);
+	free(min);
 	if (rc) {
 		free(c.r);
 		return rc;

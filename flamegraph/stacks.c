@@ -423,8 +423,16 @@ static void open_frame(struct flow *f, size_t d, uint32_t rank)
 	}
 }
 
-int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, em_flow_fn fn,
-			   void *ctx)
+/* Whether rows [i, j) add up to less than min[c] in every column. */
+static bool narrow(const int64_t *sums, size_t nc, size_t i, size_t j, const double *min)
+{
+	for (size_t c = 0; c < nc; c++)
+		if (!((double)(sums[j * nc + c] - sums[i * nc + c]) < min[c]))
+			return false;
+	return true;
+}
+
+int em_stacks__walk_pruned(struct em_stacks *st, const double *min, em_flow_fn fn, void *ctx)
 {
 	struct flow f = { .nc = st->ncols, .fn = fn, .ctx = ctx };
 	size_t levels = (size_t)st->max_depth + 1, nc = st->ncols;
@@ -439,9 +447,9 @@ int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, e
 	f.self = calloc(levels * nc, sizeof(*f.self));
 	f.cursor = calloc(nc, sizeof(*f.cursor));
 	f.total = calloc(nc, sizeof(*f.total));
-	if (min > 0)
+	if (min)
 		sums = prefix_sums(st);
-	if (!f.path || !f.start || !f.self || !f.cursor || !f.total || (min > 0 && !sums)) {
+	if (!f.path || !f.start || !f.self || !f.cursor || !f.total || (min && !sums)) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -461,7 +469,7 @@ int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, e
 			 * only move the cursor, so its ancestors still count it. */
 			if (sums) {
 				j = run_end(st, i, (uint32_t)d);
-				if ((double)(sums[j * nc + col] - sums[i * nc + col]) < min)
+				if (narrow(sums, nc, i, j, min))
 					break;
 			}
 			open_frame(&f, d, fr[d - 1]);
@@ -494,7 +502,7 @@ out:
 
 int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx)
 {
-	return em_stacks__walk_pruned(st, 0, 0, fn, ctx);
+	return em_stacks__walk_pruned(st, NULL, fn, ctx);
 }
 
 int em_stacks__for_each(struct em_stacks *st, em_stack_fn fn, void *ctx)

@@ -114,15 +114,15 @@ typedef int (*em_flow_fn)(const struct em_flow_node *n, void *ctx);
 int em_stacks__walk(struct em_stacks *st, em_flow_fn fn, void *ctx);
 
 /*
- * em_stacks__walk_pruned() - the same walk, but a node whose total in column
- * col is below min is not visited, nor is anything under it (its value still
- * counts in its ancestors' totals). Finding where a subtree ends takes a
- * binary search over the sorted stacks, so the cost follows the nodes
- * visited, not the size of the input: what makes an SVG of a huge profile
- * cheap. min <= 0 visits everything.
+ * em_stacks__walk_pruned() - the same walk, but a node whose total is below
+ * min[c] in every column c (min has ncols entries; INFINITY ignores a column)
+ * is not visited, nor is anything under it; its value still counts in its
+ * ancestors' totals. Finding where a subtree ends takes a binary search over
+ * the sorted stacks, so the cost follows the nodes visited, not the size of
+ * the input: what makes an SVG of a huge profile cheap. min == NULL visits
+ * everything.
  */
-int em_stacks__walk_pruned(struct em_stacks *st, unsigned int col, double min, em_flow_fn fn,
-			   void *ctx);
+int em_stacks__walk_pruned(struct em_stacks *st, const double *min, em_flow_fn fn, void *ctx);
 
 /* Return 0 to go on; anything else stops and is returned. */
 typedef int (*em_stack_fn)(const uint32_t *ids, size_t depth, const int64_t *vals, void *ctx);

@@ -76,6 +76,7 @@ function init() {
 		search(s);
 }
 
+// A frame too narrow for a label has no <text>; one is added when needed.
 function makeItem(g) {
 	var rect = g.querySelector("rect"), text = g.querySelector("text");
 	var title = g.querySelector("title").textContent;
@@ -87,8 +88,21 @@ function makeItem(g) {
 		d: +g.getAttribute("data-d"),
 		fill: rect.getAttribute("fill"),
 		rx: rect.getAttribute("x"), rw: rect.getAttribute("width"),
-		tx: text.getAttribute("x"), label: text.textContent
+		label: text ? text.textContent : ""
 	};
+}
+
+function label(it, x, s) {
+	if (!it.text) {
+		if (!s)
+			return;
+		it.text = document.createElementNS("http://www.w3.org/2000/svg", "text");
+		// the baseline svg.c uses: the middle of the frame, plus 3
+		it.text.setAttribute("y", (+it.rect.getAttribute("y") + it.rect.getAttribute("height") / 2 + 3).toFixed(1));
+		it.g.appendChild(it.text);
+	}
+	it.text.setAttribute("x", (x + 3).toFixed(1));
+	setText(it.text, s);
 }
 
 function itemOf(node) {
@@ -116,8 +130,7 @@ function place(it, x, w, parent) {
 	it.g.classList.toggle("parent", parent);
 	it.rect.setAttribute("x", x.toFixed(1));
 	it.rect.setAttribute("width", w.toFixed(1));
-	it.text.setAttribute("x", (x + 3).toFixed(1));
-	setText(it.text, fit(it.name, w));
+	label(it, x, fit(it.name, w));
 }
 
 function zoom(z) {
@@ -143,8 +156,7 @@ function unzoom() {
 		it.g.classList.remove("hide", "parent");
 		it.rect.setAttribute("x", it.rx);
 		it.rect.setAttribute("width", it.rw);
-		it.text.setAttribute("x", it.tx);
-		setText(it.text, it.label);
+		label(it, +it.rx, it.label);
 	}
 }
 

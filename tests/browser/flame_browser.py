@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 """flame_browser.py - ember's flame graphs in a real browser (headless Chromium).
 
-    flame_browser.py SVG HTML BIG_HTML SHOT_DIR
+    flame_browser.py SVG NARROW_SVG HTML BIG_HTML SHOT_DIR
 
-SVG is `ember flame` of gen_profile's known profile, HTML of its "shapes"
+SVG is `ember flame` of gen_profile's known profile (NARROW_SVG the same at
+--width 200), HTML of its "shapes"
 profile (two types with opposite shapes), BIG_HTML of a large profile. Loads
 each from file://, checks what is drawn and how it reacts to real clicks,
 keys and typing, and saves screenshots in SHOT_DIR. Prints TAP lines.
@@ -54,7 +55,7 @@ FRAMES_JS = """Array.from(document.querySelectorAll('#frames > g')).map(function
   var r = g.querySelector('rect').getBoundingClientRect();
   return [g.querySelector('title').textContent, r.left, r.top, r.width,
           getComputedStyle(g).display !== 'none', g.querySelector('rect').getAttribute('fill'),
-          g.querySelector('text').textContent];
+          g.querySelector('text') ? g.querySelector('text').textContent : null];
 })"""
 
 
@@ -126,6 +127,18 @@ def test_svg(b, path, shots):
     check(fr.get("leaf_a (50ms, 11.11%)", [""] * 7)[6] == "leaf_a", "svg without script: labels drawn")
     page.screenshot(os.path.join(shots, "flame-svg.png"))
     offline(page, "svg: still no request after all that")
+
+
+def test_narrow_svg(b, path):
+    page = b.new_page()
+    page.goto("file://" + os.path.abspath(path))
+    fr = svg_frames(page)
+    small = fr["leaf_a (50ms, 11.11%)"]
+    check(small[6] is None, "svg, 200 px wide: no label element where no label fits", small)
+    page.click(*center(small))
+    fr = svg_frames(page)
+    check(fr["leaf_a (50ms, 11.11%)"][6] == "leaf_a", "svg: zooming in adds the label", fr["leaf_a (50ms, 11.11%)"])
+    near(fr["leaf_a (50ms, 11.11%)"][3], 180, 0.15, "svg: the zoomed frame fills the 180 px plot")
 
 
 # ---- HTML --------------------------------------------------------------------------
@@ -248,12 +261,13 @@ def test_big_html(b, path, shots):
 
 
 def main():
-    svg, html, big, shots = sys.argv[1:5]
+    svg, narrow, html, big, shots = sys.argv[1:6]
     os.makedirs(shots, exist_ok=True)
     b = cdp.Browser(os.environ.get("CHROMIUM", "chromium"))
     try:
         print("# " + b.call("Browser.getVersion")["product"])
         test_svg(b, svg, shots)
+        test_narrow_svg(b, narrow)
         test_html(b, html, shots)
         test_big_html(b, big, shots)
     except cdp.CDPError as e:

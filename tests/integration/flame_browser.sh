@@ -20,11 +20,12 @@ fi
 "$TOOLS/gen_profile" shapes "$TMP/shapes.pb.gz"
 "$TOOLS/gen_stacks" 20000 "$TMP/big"
 check "svg of the known profile" "$EMBER" flame "$TMP/known.pb.gz" -o "$TMP/known.svg"
+check "svg of the known profile, 200 px wide" "$EMBER" flame "$TMP/known.pb.gz" --width 200 -o "$TMP/narrow.svg"
 check "html of the two-type profile" "$EMBER" flame "$TMP/shapes.pb.gz" -o "$TMP/shapes.html"
 check "html of a 20000-stack profile" "$EMBER" flame "$TMP/big.pb.gz" -o "$TMP/big.html"
 SHOTS=$B/browser
 rm -rf "$SHOTS"
-python3 "$ROOT/tests/browser/flame_browser.py" "$TMP/known.svg" "$TMP/shapes.html" "$TMP/big.html" \
+python3 "$ROOT/tests/browser/flame_browser.py" "$TMP/known.svg" "$TMP/narrow.svg" "$TMP/shapes.html" "$TMP/big.html" \
 	"$SHOTS" > "$TMP/browser.log" 2>&1
 rc=$?
 cat "$TMP/browser.log"
