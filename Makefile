@@ -7,6 +7,8 @@
 #   make test SAN=1 unit tests under ASan + UBSan (objects in build/san)
 #   make fuzz       run the pprof reader fuzzer (FUZZ_TIME seconds, default 600)
 #   make bench      benchmarks side by side with peers (see bench/README.md)
+#   make bench-flame  ember flame's speed and memory at 1k/10k/100k stacks
+#   make regen-golden rewrite tests/golden's expected flame graphs for review
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make V=1        show full commands
 #
@@ -94,8 +96,8 @@ endif
 
 ALL_OBJS   := $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS)
 
-.PHONY: all deps deps-test deps-bench test unit demo bench fuzz fuzz-smoke clean progs \
-        regen-golden format-check
+.PHONY: all deps deps-test deps-bench test unit demo bench bench-flame fuzz fuzz-smoke clean \
+        progs regen-golden format-check
 .DEFAULT_GOAL := all
 
 all: deps $(TARGETS)
@@ -189,6 +191,10 @@ demo: all progs
 
 bench: deps-bench all progs
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
+
+# ember flame at 1k/10k/100k stacks, from folded and pprof (bench/flame.sh).
+bench-flame: all progs
+	$(Q)OUTPUT=$(OUTPUT) bench/flame.sh
 
 format-check:
 	$(Q)clang-format --dry-run -Werror $(wildcard lib/*.[ch] tools/*.[ch] agent/*.[ch] flamegraph/*.[ch])
