@@ -204,6 +204,11 @@ static int fold_src(const struct em_flame_request *rq, struct src *s, struct em_
 
 		rc = em_folded__parse(d->st, s->text, s->text_len, off + d->sel, rq->filter, &lines,
 				      kept, why, sizeof(why));
+		/* Text whose very first line does not parse is probably not meant
+		 * as folded stacks at all; say what ember looked for. */
+		if (rc == -EINVAL && lines == 1)
+			return fail(err, err_len, rc,
+				    "%s: neither a pprof profile nor folded stacks (%s)", s->path, why);
 		if (rc)
 			return fail(err, err_len, rc, "%s: %s", s->path, why);
 		if (lines == 0)

@@ -50,16 +50,20 @@ printf 'a;b 1\nfoo\n' > "$TMP/noc.folded"
 run_bad "folded without a count" "$TMP/noc.folded" ': line 2: no count at the end of the line$'
 printf 'a;b 3\na;c -3\n' > "$TMP/neg.folded"
 run_bad "folded negative count" "$TMP/neg.folded" ": line 2: count '-3' is negative$"
-printf 'a;b 1.5\n' | gzip -c > "$TMP/dec.folded.gz"
-run_bad "gzipped folded, decimal count" "$TMP/dec.folded.gz" ": line 1: count '1.5' is not an integer$"
+printf 'a;b 1\na;b 1.5\n' | gzip -c > "$TMP/dec.folded.gz"
+run_bad "gzipped folded, decimal count" "$TMP/dec.folded.gz" ": line 2: count '1.5' is not an integer$"
 printf '\n  \n\n' > "$TMP/blank.folded"
 run_bad "folded with no stacks" "$TMP/blank.folded" ': no stacks in the file$'
+printf 'a;b 1e3\n' > "$TMP/exp.folded"
+run_bad "text that fails on its first line" "$TMP/exp.folded" \
+	": neither a pprof profile nor folded stacks \(line 1: count '1e3' is not an integer\)$"
 printf 'a;b 0\nc 0\n' > "$TMP/zero.folded"
 run_bad "all counts zero" "$TMP/zero.folded" ': every samples value is zero; nothing to draw$'
 printf 'not a profile\0 at all' > "$TMP/nul.bin"
 run_bad "binary that is not pprof" "$TMP/nul.bin" ': not a pprof profile \(protobuf decoding failed\)$'
 printf 'hello world\n' | gzip -c > "$TMP/hello.gz"
-run_bad "gzip of unrelated text" "$TMP/hello.gz" ": line 1: count 'world' is not a number$"
+run_bad "gzip of unrelated text" "$TMP/hello.gz" \
+	": neither a pprof profile nor folded stacks \(line 1: count 'world' is not a number\)$"
 
 # Types, filters, bases.
 "$TOOLS/gen_profile" known "$TMP/k.pb.gz"

@@ -184,10 +184,16 @@ int main(int argc, char **argv)
 		if (fread(buf, 1, (size_t)n, f) != (size_t)n)
 			return 1;
 		fclose(f);
-		return write_all(out, buf, (size_t)n / 2, 0);
+		n = write_all(out, buf, (size_t)n / 2, 0);
+		free(buf);
+		return (int)n;
 	}
-	if (!strcmp(k, "gzip-garbage"))
-		return write_all(out, "\xff\xff\xff\xff this is not a profile", 30, 1);
+	if (!strcmp(k, "gzip-garbage")) {
+		/* Not text either: a NUL and control bytes, as binary junk has. */
+		static const char junk[] = "\xff\xff\xff\xff\x01\x02 this is not a profile\0\x7f";
+
+		return write_all(out, junk, sizeof(junk) - 1, 1);
+	}
 	if (!strcmp(k, "no-strings"))
 		g.p.n_string_table = 0;
 	else if (!strcmp(k, "string0"))
