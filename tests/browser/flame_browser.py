@@ -139,6 +139,9 @@ def test_narrow_svg(b, path):
     fr = svg_frames(page)
     check(fr["leaf_a (50ms, 11.11%)"][6] == "leaf_a", "svg: zooming in adds the label", fr["leaf_a (50ms, 11.11%)"])
     near(fr["leaf_a (50ms, 11.11%)"][3], 180, 0.15, "svg: the zoomed frame fills the 180 px plot")
+    page.goto("file://" + os.path.abspath(path) + "?s=leaf_b")
+    check(page.eval("document.getElementById('matched').textContent") == "Matched: 22.22%",
+          "svg: ?s=REGEX in the URL opens with that search")
 
 
 # ---- HTML --------------------------------------------------------------------------
