@@ -67,7 +67,7 @@ cat <<'NOTE'
 frames: rectangles in the SVG (those at least --min-width 0.1 px wide), lines
 in the folded output, frames kept in the HTML (the widest 250,000 at most).
 An SVG costs the input's parsing and merging (linear in the input: see the
-folded rows) plus about a microsecond per frame drawn. With ~10 samples per stack, 10k stacks give the most frames: their
-deep frames (10 of 100k samples) are still wider than 0.1 px, at 100k stacks
-(10 of 1M) they are not.
+folded rows) plus about a microsecond per frame drawn. With ~10 samples per
+stack, 10k stacks give the most frames: their deep frames (10 of 100k
+samples) are still wider than 0.1 px; at 100k stacks (10 of 1M) they are not.
 NOTE

@@ -131,10 +131,18 @@ static int parse(int argc, char **argv, struct flame_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:f:t:w:id:h", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'f': o->format = optarg; break;
-		case 't': o->type = optarg; break;
-		case 'T': o->title = optarg; break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'f':
+			o->format = optarg;
+			break;
+		case 't':
+			o->type = optarg;
+			break;
+		case 'T':
+			o->title = optarg;
+			break;
 		case 'w':
 			if (parse_px("--width", optarg, 100, 100000, &o->width))
 				return EXIT_USAGE;
@@ -143,11 +151,21 @@ static int parse(int argc, char **argv, struct flame_opts *o)
 			if (parse_px("--min-width", optarg, 0, 100000, &o->min_width))
 				return EXIT_USAGE;
 			break;
-		case 'i': o->icicle = true; break;
-		case 'F': o->focus = optarg; break;
-		case 'I': o->ignore = optarg; break;
-		case 'd': o->bases[o->nbases++] = optarg; break;
-		case 'b': o->by_thread = true; break;
+		case 'i':
+			o->icicle = true;
+			break;
+		case 'F':
+			o->focus = optarg;
+			break;
+		case 'I':
+			o->ignore = optarg;
+			break;
+		case 'd':
+			o->bases[o->nbases++] = optarg;
+			break;
+		case 'b':
+			o->by_thread = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -257,15 +275,21 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	rc = parse(argc, argv, &o);
-	fmt = rc ? -1 : pick_format(&o);
-	if (rc || fmt < 0) {
+	if (rc) {
 		free(o.bases);
-		return rc < 0 ? 0 : rc ? rc : EXIT_USAGE;
+		return rc < 0 ? 0 : rc;	/* -1: --help was shown */
 	}
-	if (fmt != FMT_FOLDED && (!o.out || !strcmp(o.out, "-")) && isatty(STDOUT_FILENO)) {
+	fmt = pick_format(&o);
+	if (fmt < 0) {
+		rc = EXIT_USAGE;
+	} else if (fmt != FMT_FOLDED && (!o.out || !strcmp(o.out, "-")) && isatty(STDOUT_FILENO)) {
+		/* A screenful of markup helps nobody. */
+		rc = em_usage_error("flame", "not writing %s to a terminal; use -o FILE or a pipe",
+				    fmt == FMT_HTML ? "HTML" : "SVG");
+	}
+	if (rc) {
 		free(o.bases);
-		return em_usage_error("flame", "not writing %s to a terminal; use -o FILE or a pipe",
-				      fmt == FMT_HTML ? "HTML" : "SVG");
+		return rc;
 	}
 	rc = compile("--focus", o.focus, &focus, &filter.focus);
 	if (!rc)

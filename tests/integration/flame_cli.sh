@@ -52,6 +52,14 @@ check "no -o writes the SVG to stdout (not a terminal)" cmp k.svg stdout.svg
 "$EMBER" flame k.pb.gz -o - > dash.svg
 check "-o - writes the SVG to stdout" cmp k.svg dash.svg
 
+if command -v script > /dev/null; then
+	expect_match "SVG to a terminal: refused with a hint" \
+		"$(script -qec "$EMBER flame k.pb.gz" /dev/null 2>&1)" \
+		"not writing SVG to a terminal; use -o FILE or a pipe"
+else
+	skip "SVG to a terminal: refused" "script(1) not installed"
+fi
+
 # ---- types and units ---------------------------------------------------------------
 "$EMBER" flame k.pb.gz --type samples -o s.svg
 expect_match "--type samples: counts" "$(frames s.svg)" '^main \(45 samples, 100\.00%\)$'
