@@ -8,6 +8,8 @@
 #   make fuzz       run the pprof reader fuzzer (FUZZ_TIME seconds, default 600)
 #   make bench      benchmarks side by side with peers (see bench/README.md)
 #   make bench-symbolize  the symbolizer benchmark alone
+#   make bench-flame  ember flame's speed and memory at 1k/10k/100k stacks
+#   make regen-golden rewrite tests/golden's expected flame graphs for review
 #   make deps       install missing Debian packages (apt-get; needs root)
 #   make V=1        show full commands
 #
@@ -29,7 +31,7 @@ CFLAGS   ?= -g -O2
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-missing-field-initializers \
             -fPIC -fvisibility=hidden -fno-strict-aliasing $(SAN_FLAGS) $(EXTRA_CFLAGS)
-CPPFLAGS += -MMD -MP -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen -DEMBER_VERSION='"$(VERSION)"'
+CPPFLAGS += -MMD -MP -D_GNU_SOURCE -Ilib -Iflamegraph -I$(OUTPUT)/gen -DEMBER_VERSION='"$(VERSION)"'
 LDFLAGS  += $(SAN_FLAGS) $(EXTRA_LDFLAGS)
 LIBS     := -lprotobuf-c -lz -ldw -lelf -ldl -lpthread -lm
 
@@ -47,7 +49,7 @@ endif
 DEPS_BUILD := make gcc g++ pkg-config libelf-dev libdw-dev libunwind-dev libbpf-dev \
               bpftool clang llvm libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler \
               zlib1g-dev libcmocka-dev golang-go binutils
-DEPS_TEST  := chromium redis-server redis-tools procps psmisc file
+DEPS_TEST  := chromium python3 redis-server redis-tools procps psmisc file
 DEPS_BENCH := hyperfine heaptrack libgoogle-perftools-dev google-perftools linux-perf \
               strace bpftrace time
 
@@ -71,7 +73,18 @@ endef
 LIB_SRCS   := $(wildcard lib/*.c)
 LIB_OBJS   := $(LIB_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/gen/profile.pb-c.o
 CLI_SRCS   := $(wildcard tools/*.c flamegraph/*.c)
-CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/agent/config.o
+# agent/config.o: `ember run` judges EMBER_* settings with the agent's parser.
+CLI_OBJS   := $(CLI_SRCS:%.c=$(OUTPUT)/obj/%.o) $(OUTPUT)/obj/gen/flame_assets.o \
+              $(OUTPUT)/obj/agent/config.o
+# The flame graph renderer as an archive too, so unit tests can link it.
+FLAME_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(wildcard flamegraph/*.c)) \
+              $(OUTPUT)/obj/gen/flame_assets.o
+FLAME_LIB  := $(OUTPUT)/libember-flame.a
+# The viewer's script, style and page, compiled in (flamegraph/assets.h).
+FLAME_ASSETS := em_asset_flame_svg_js=flamegraph/viewer/flame-svg.js \
+                em_asset_viewer_js=flamegraph/viewer/viewer.js \
+                em_asset_viewer_css=flamegraph/viewer/viewer.css \
+                em_asset_viewer_html=flamegraph/viewer/viewer.html
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OUTPUT)/obj/%.o)
 CORE_LIB   := $(OUTPUT)/libember-core.a
@@ -87,8 +100,8 @@ endif
 
 ALL_OBJS   := $(sort $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS))
 
-.PHONY: all deps deps-test deps-bench test unit demo bench bench-symbolize fuzz fuzz-smoke \
-        clean progs regen-golden format-check
+.PHONY: all deps deps-test deps-bench test unit demo bench bench-symbolize bench-flame fuzz \
+        fuzz-smoke clean progs regen-golden format-check
 .DEFAULT_GOAL := all
 
 all: deps $(TARGETS)
@@ -118,6 +131,14 @@ $(OUTPUT)/obj/gen/%.o: $(OUTPUT)/gen/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(filter-out -W%,$(CFLAGS)) -w -c $< -o $@
 
+$(OUTPUT)/gen/flame_assets.c: flamegraph/viewer/embed.sh $(foreach a,$(FLAME_ASSETS),$(lastword $(subst =, ,$(a))))
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D) && flamegraph/viewer/embed.sh $@ $(FLAME_ASSETS)
+
+$(FLAME_LIB): $(FLAME_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(CORE_LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -145,10 +166,11 @@ $(OUTPUT)/libember.so: $(AGENT_OBJS) $(CORE_LIB) agent/exports.map
 # One cmocka binary per module; it links the core archive, so only the objects
 # the test reaches are pulled in. TEST_LDFLAGS_<name> adds per-test flags
 # (e.g. -Wl,--wrap=open).
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(CORE_LIB) $(AGENT_LIB)
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(FLAME_LIB) $(CORE_LIB) $(AGENT_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) \
-		-o $@ $< $(TEST_LDFLAGS_$*) $(AGENT_LIB) $(CORE_LIB) -lcmocka -lunwind $(LIBS)
+		-o $@ $< $(TEST_LDFLAGS_$*) $(FLAME_LIB) $(AGENT_LIB) $(CORE_LIB) -lcmocka -lunwind \
+		$(LIBS)
 
 include tests/progs/progs.mk
 
@@ -156,6 +178,11 @@ unit: $(UNIT_BINS)
 
 test: deps-test all $(UNIT_BINS) progs
 	$(Q)OUTPUT=$(OUTPUT) SAN=$(SAN) tests/run.sh
+
+# Rewrites tests/golden's expected flame graph outputs (and docs/flame-example.svg)
+# from the current build; review them with git diff before committing.
+regen-golden: all
+	$(Q)OUTPUT=$(OUTPUT) REGEN=1 bash tests/integration/flame_golden.sh
 
 # ---- fuzzing ---------------------------------------------------------------
 FUZZ_TIME ?= 600
@@ -188,6 +215,10 @@ bench: deps-bench all progs $(BENCH_BINS)
 
 bench-symbolize: all $(BENCH_BINS)
 	$(Q)OUTPUT=$(OUTPUT) bench/symbolize.sh
+
+# ember flame at 1k/10k/100k stacks, from folded and pprof (bench/flame.sh).
+bench-flame: all progs
+	$(Q)OUTPUT=$(OUTPUT) bench/flame.sh
 
 format-check:
 	$(Q)clang-format --dry-run -Werror $(wildcard lib/*.[ch] tools/*.[ch] agent/*.[ch] flamegraph/*.[ch])

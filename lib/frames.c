@@ -8,32 +8,37 @@
 #include <stdio.h>
 #include <string.h>
 
+long em_frames_of_location(const struct em_profile *p, uint64_t lid, struct em_frame **buf,
+			   size_t *cap, size_t n)
+{
+	const struct em_location *l = &p->locations[lid - 1];
+	size_t add = l->nlines ? l->nlines : 1;
+
+	if (em_grow((void **)buf, cap, n + add, sizeof(**buf)))
+		return -ENOMEM;
+	if (!l->nlines) {
+		(*buf)[n++] = (struct em_frame){ EM_FRAME_ADDR_KEY | lid, lid, false };
+		return (long)n;
+	}
+	for (size_t k = 0; k < l->nlines; k++) {
+		uint64_t fid = p->lines[l->lines + k].function_id;
+		struct em_frame *f = &(*buf)[n++];
+
+		f->key = fid ? fid : (EM_FRAME_ADDR_KEY | lid);
+		f->location_id = lid;
+		f->inlined = k + 1 < l->nlines;
+	}
+	return (long)n;
+}
+
 long em_frames_of_sample(const struct em_profile *p, size_t i, struct em_frame **buf, size_t *cap)
 {
 	const struct em_sample *s = &p->samples[i];
-	size_t n = 0;
+	long n = 0;
 
-	for (size_t j = 0; j < s->nlocs; j++) {
-		uint64_t lid = p->sample_locs[s->locs + j];
-		const struct em_location *l = &p->locations[lid - 1];
-		size_t add = l->nlines ? l->nlines : 1;
-
-		if (em_grow((void **)buf, cap, n + add, sizeof(**buf)))
-			return -ENOMEM;
-		if (!l->nlines) {
-			(*buf)[n++] = (struct em_frame){ EM_FRAME_ADDR_KEY | lid, lid, false };
-			continue;
-		}
-		for (size_t k = 0; k < l->nlines; k++) {
-			uint64_t fid = p->lines[l->lines + k].function_id;
-			struct em_frame *f = &(*buf)[n++];
-
-			f->key = fid ? fid : (EM_FRAME_ADDR_KEY | lid);
-			f->location_id = lid;
-			f->inlined = k + 1 < l->nlines;
-		}
-	}
-	return (long)n;
+	for (size_t j = 0; j < s->nlocs && n >= 0; j++)
+		n = em_frames_of_location(p, p->sample_locs[s->locs + j], buf, cap, (size_t)n);
+	return n;
 }
 
 const char *em_frame_name(const struct em_profile *p, uint64_t key, char *buf, size_t len)

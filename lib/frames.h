@@ -31,6 +31,15 @@ struct em_frame {
 long em_frames_of_sample(const struct em_profile *p, size_t i, struct em_frame **buf, size_t *cap);
 
 /*
+ * em_frames_of_location() - the frames of one location (innermost first),
+ * written at (*buf)[n] onwards (grown as needed). Returns the new number of
+ * frames in *buf, or -ENOMEM. Lets a caller expand each location once and
+ * cache the result, instead of once per sample.
+ */
+long em_frames_of_location(const struct em_profile *p, uint64_t location_id, struct em_frame **buf,
+			   size_t *cap, size_t n);
+
+/*
  * em_frame_name() - the display name of a frame key: the function's name, its
  * system name if the name is empty, or "module+0xoffset" for an address with no
  * function (module = mapping file basename; offset = file offset of the

@@ -24,6 +24,7 @@ struct em_cmd {
 extern const struct em_cmd em_cmd_run;
 extern const struct em_cmd em_cmd_top;
 extern const struct em_cmd em_cmd_symbolize;
+extern const struct em_cmd em_cmd_flame;
 
 /* "ember: CMD: <msg> (see 'ember help CMD')" on stderr; returns EXIT_USAGE. */
 int em_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

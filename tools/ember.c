@@ -12,6 +12,7 @@
 static const struct em_cmd *const cmds[] = {
 	&em_cmd_run,
 	&em_cmd_top,
+	&em_cmd_flame,
 	&em_cmd_symbolize,
 	NULL,
 };

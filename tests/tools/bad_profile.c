@@ -136,7 +136,7 @@ static int memory_bomb(const char *out)
 static const char *kinds =
 	"empty random truncated gzip-garbage no-strings string0 string-range dangling-location "
 	"dangling-mapping dangling-function id-zero duplicate-id value-count no-sample-types "
-	"bomb memory-bomb zero-samples negative-values raw-valid";
+	"bomb memory-bomb zero-samples negative-values raw-valid deep-recursion";
 
 int main(int argc, char **argv)
 {
@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 	char *bad_strings[] = { "x", "samples", "count", "main", "/bin/x" };
 	static uint64_t dangling[] = { 1, 7 };
 	static int64_t two_values[] = { 1, 2 };
+	static uint64_t deep[65536];
 
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		puts(kinds);
@@ -183,10 +184,16 @@ int main(int argc, char **argv)
 		if (fread(buf, 1, (size_t)n, f) != (size_t)n)
 			return 1;
 		fclose(f);
-		return write_all(out, buf, (size_t)n / 2, 0);
+		n = write_all(out, buf, (size_t)n / 2, 0);
+		free(buf);
+		return (int)n;
 	}
-	if (!strcmp(k, "gzip-garbage"))
-		return write_all(out, "\xff\xff\xff\xff this is not a profile", 30, 1);
+	if (!strcmp(k, "gzip-garbage")) {
+		/* Not text either: a NUL and control bytes, as binary junk has. */
+		static const char junk[] = "\xff\xff\xff\xff\x01\x02 this is not a profile\0\x7f";
+
+		return write_all(out, junk, sizeof(junk) - 1, 1);
+	}
 	if (!strcmp(k, "no-strings"))
 		g.p.n_string_table = 0;
 	else if (!strcmp(k, "string0"))
@@ -217,6 +224,14 @@ int main(int argc, char **argv)
 		g.val[0] = -5;
 	else if (!strcmp(k, "raw-valid"))
 		return write_pb(out, &g.p, 0);
+	else if (!strcmp(k, "deep-recursion")) {
+		/* Valid: a sample 65536 frames deep (the reader's cap), all the
+		 * same location: runaway recursion, not a reference cycle (pprof
+		 * ids cannot form one). */
+		for (size_t i = 0; i < 65536; i++)
+			deep[i] = 1;
+		g.s[0].n_location_id = 65536, g.s[0].location_id = deep;
+	}
 	else {
 		fprintf(stderr, "bad_profile: unknown kind '%s' (one of: %s)\n", k, kinds);
 		return 2;

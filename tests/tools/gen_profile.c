@@ -4,6 +4,9 @@
  *
  *   gen_profile known OUT.pb.gz     the known-answer CPU profile below
  *   gen_profile heap OUT.pb.gz      a 4-type heap profile (Go's layout)
+ *   gen_profile shapes OUT.pb.gz    two types of opposite shapes: main;parse has
+ *                                   alloc_space 3 MiB, inuse_space 1 MiB;
+ *                                   main;cache the reverse (for type switching)
  *   gen_profile bench OUT.pb.gz [SAMPLES STACKS DEPTH]
  *                                   aggregation benchmark (prints timings)
  *
@@ -122,6 +125,39 @@ static int heap(const char *out)
 	return 0;
 }
 
+static int shapes(const char *out)
+{
+	struct em_profile *p = em_profile__new();
+	uint64_t f_main, f_parse, f_cache, l_main, l_parse, l_cache;
+	struct em_line ln = { 0, 1, 0 };
+
+	if (!p)
+		die("new");
+	em_profile__add_sample_type(p, "alloc_space", "bytes");
+	em_profile__add_sample_type(p, "inuse_space", "bytes");
+	f_main = em_profile__add_function(p, "main", NULL, "s.c", 1);
+	f_parse = em_profile__add_function(p, "parse", NULL, "s.c", 2);
+	f_cache = em_profile__add_function(p, "cache", NULL, "s.c", 3);
+	ln.function_id = f_main;
+	l_main = em_profile__add_location(p, 0, 0x10, &ln, 1, false);
+	ln.function_id = f_parse;
+	l_parse = em_profile__add_location(p, 0, 0x20, &ln, 1, false);
+	ln.function_id = f_cache;
+	l_cache = em_profile__add_location(p, 0, 0x30, &ln, 1, false);
+	{
+		uint64_t s1[] = { l_parse, l_main }, s2[] = { l_cache, l_main };
+		int64_t v1[] = { 3 << 20, 1 << 20 }, v2[] = { 1 << 20, 3 << 20 };
+
+		if (em_profile__add_sample(p, s1, 2, v1, NULL, 0) ||
+		    em_profile__add_sample(p, s2, 2, v2, NULL, 0))
+			die("sample");
+	}
+	if (em_profile__write(p, out))
+		die("write");
+	em_profile__free(p);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -183,9 +219,11 @@ int main(int argc, char **argv)
 		return known(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "heap"))
 		return heap(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "shapes"))
+		return shapes(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], argc > 3 ? atol(argv[3]) : 1000000,
 			     argc > 4 ? atol(argv[4]) : 50000, argc > 5 ? atol(argv[5]) : 30);
-	fprintf(stderr, "usage: gen_profile known|heap|bench OUT [SAMPLES STACKS DEPTH]\n");
+	fprintf(stderr, "usage: gen_profile known|heap|shapes|bench OUT [SAMPLES STACKS DEPTH]\n");
 	return 2;
 }
