@@ -49,7 +49,7 @@ endif
 DEPS_BUILD := make gcc g++ pkg-config libelf-dev libdw-dev libunwind-dev libbpf-dev \
               bpftool clang llvm libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler \
               zlib1g-dev libcmocka-dev golang-go binutils
-DEPS_TEST  := chromium python3 redis-server redis-tools procps psmisc file
+DEPS_TEST  := chromium python3 redis-server redis-tools procps psmisc file curl valgrind time
 DEPS_BENCH := hyperfine heaptrack libgoogle-perftools-dev google-perftools linux-perf \
               strace bpftrace time
 

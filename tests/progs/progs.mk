@@ -20,11 +20,12 @@ $(PROGS_OUT)/%: tests/progs/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) $(PROG_FP) -o $@ $< -ldl -lm
 
-# Test helpers link the core library (they write or inspect profiles).
-$(OUTPUT)/tests/tools/%: tests/tools/%.c $(CORE_LIB)
+# Test helpers link the core library (they write or inspect profiles), and the
+# agent's objects before it for those that drive an agent module (http_serve).
+$(OUTPUT)/tests/tools/%: tests/tools/%.c $(AGENT_LIB) $(CORE_LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) \
-		-o $@ $< $(CORE_LIB) $(LIBS)
+		-o $@ $< $(AGENT_LIB) $(CORE_LIB) $(LIBS)
 $(TOOL_BINS): | $(OUTPUT)/gen/profile.pb-c.h
 
 # ---- symbolizer test programs (tests/integration/symbolize.sh) -------------
