@@ -142,9 +142,12 @@ $(FLAME_LIB): $(FLAME_OBJS)
 $(CORE_LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
-# The agent's objects as an archive too, so unit tests can link the module
-# under test (config.o, ring.o, ...) without the interposers.
-$(AGENT_LIB): $(AGENT_OBJS)
+# The agent's objects as an archive too, so unit tests and test tools can
+# link the module under test (config.o, ring.o, http.o, ...). Objects that
+# define interposed libc names (close, pthread_create, sigaction, ...) stay
+# out: linked into a test they would replace libc's functions there.
+AGENT_INTERPOSERS := agent cpu endpoints fdguard loader signals thread unwind writer
+$(AGENT_LIB): $(filter-out $(AGENT_INTERPOSERS:%=$(OUTPUT)/obj/agent/%.o),$(AGENT_OBJS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 

@@ -7,6 +7,7 @@
  */
 #include "agent.h"
 #include "ember.h"
+#include "endpoints.h"
 #include "log.h"
 #include "real.h"
 
@@ -113,6 +114,7 @@ static void fork_child(void)
 		return;
 	}
 	em_writer_after_fork_child();
+	em_endpoints_after_fork_child();
 	if (em_tls_self)
 		em_cpu_thread_start(em_tls_self);
 	em_tls_busy--;
@@ -161,6 +163,7 @@ __attribute__((constructor)) static void agent_start(void)
 			strerror(-err));
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atomic_store(&em_running, 1);
+	em_endpoints_start();
 	em_tls_busy--;
 	if (em_tls_self)
 		em_cpu_thread_start(em_tls_self);
@@ -184,6 +187,8 @@ static void finish(int timeout_ms)
 			em_cpu_thread_stop(t);
 		pthread_mutex_unlock(&em_threads_lock);
 	}
+	/* Open /profile windows end now, so their clients get an answer. */
+	em_endpoints_stop();
 	em_writer_shutdown(timeout_ms);
 	em_tls_busy--;
 }

@@ -204,7 +204,8 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 	if ((v = get("EMBER_HTTP")) && *v) {
 		const char *colon = strrchr(v, ':');
 
-		if (!colon || !parse_u64(colon + 1, 1, 65535, NULL, &n) ||
+		/* Port 0 asks for any free port (EMBER_VERBOSE=1 prints it). */
+		if (!colon || !parse_u64(colon + 1, 0, 65535, NULL, &n) ||
 		    strlen(v) >= sizeof(c->http))
 			warnf(warn, "EMBER_HTTP: '%s' is not HOST:PORT (e.g. 127.0.0.1:6060); "
 				    "the HTTP endpoints are off", v);

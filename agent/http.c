@@ -489,6 +489,8 @@ static int listen_on(struct em_http *s, const struct sockaddr_storage *ss, sockl
 	/* Non-blocking: a client that resets between poll() and accept() must not leave the
 	 * accept thread blocked where em_http__stop() cannot wake it. */
 	s->lfd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->lfd >= 0 && s->opts.adopt_fd)
+		s->lfd = s->opts.adopt_fd(s->lfd);
 	if (s->lfd < 0)
 		return -errno;
 	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -501,6 +503,8 @@ static int listen_on(struct em_http *s, const struct sockaddr_storage *ss, sockl
 	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 						    : ((struct sockaddr_in *)&bound)->sin_port);
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_fd >= 0 && s->opts.adopt_fd)
+		s->stop_fd = s->opts.adopt_fd(s->stop_fd);
 	return s->stop_fd < 0 ? -errno : 0;
 }
 

@@ -31,6 +31,9 @@ int em_real_init(void)
 	LOOKUP(sigset);
 	LOOKUP(sigprocmask);
 	LOOKUP(pthread_sigmask);
+	LOOKUP(close);
+	LOOKUP(dup2);
+	LOOKUP(dup3);
 	LOOKUP(_exit);
 	LOOKUP(_Exit);
 	if (!missing)

@@ -14,6 +14,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct em_real_fns {
 	int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -23,6 +25,9 @@ struct em_real_fns {
 	sighandler_t (*sigset)(int, sighandler_t);
 	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
 	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+	int (*close)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
 	void (*_exit)(int) __attribute__((noreturn));
 	void (*_Exit)(int) __attribute__((noreturn));
 };
@@ -33,6 +38,13 @@ extern struct em_real_fns em_real __attribute__((visibility("hidden")));
  * Not async-signal-safe (dlsym). Returns 0, or -ENOENT if a required function
  * is missing (then the agent stays off). */
 int em_real_init(void) __attribute__((visibility("hidden")));
+
+/* close() is needed before dlsym can be trusted (and by the guard itself):
+ * the raw system call is the real thing. */
+static inline int EM_REAL_CLOSE(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
 
 /* The real function, resolving it first if needed. */
 #define EM_REAL(name) (em_real.name ? em_real.name : (em_real_init(), em_real.name))

@@ -596,3 +596,17 @@ int em_writer_window_close(struct em_collector *c, uint8_t **out, size_t *len)
 	free(c);
 	return err;
 }
+
+int em_writer_symbol_name(uint64_t addr, char *name, size_t len)
+{
+	struct em_symloc loc;
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&w.lock);
+	if (w.sym && w.proc && em_symbolizer__lookup(w.sym, w.proc, addr, &loc) > 0) {
+		snprintf(name, len, "%s", loc.frames[loc.nframes - 1].name);
+		err = 0;
+	}
+	pthread_mutex_unlock(&w.lock);
+	return err;
+}

@@ -39,4 +39,8 @@ int em_collector__encode(struct em_collector *c, uint8_t **out, size_t *len);
 struct em_collector *em_writer_window_open(enum em_collector_kind kind);
 int em_writer_window_close(struct em_collector *c, uint8_t **out, size_t *len);
 
+/* The name of the function containing addr in this process (the outermost
+ * frame, not an inlined one), for /debug/pprof/symbol. 0, or -ENOENT. */
+int em_writer_symbol_name(uint64_t addr, char *name, size_t len);
+
 #endif

@@ -99,6 +99,10 @@ $(PROGS_OUT)/cpu_split: tests/progs/cpu_split.c tests/progs/burn.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) $(PROG_NOFP) -o $@ $<
 
-PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw
+$(PROGS_OUT)/libsigowner.so: tests/progs/libsigowner.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+
+PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw $(PROGS_OUT)/libsigowner.so
 
 progs: $(PROG_BINS) $(TOOL_BINS) $(PROG_EXTRA)

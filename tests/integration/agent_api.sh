@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# What the agent shows the program: its exported symbols, its API, the
+# signal it uses, and how it treats bad settings.
+. "$(dirname "$0")/../lib.sh"
+need "$LIBEMBER" "$PROGS/flush_api" "$PROGS/libsigowner.so"
+
+want="_Exit _exit close close_range closefrom dlclose dup2 dup3 ember_flush ember_stop ember_version pthread_create pthread_sigmask sigaction signal sigprocmask sigset"
+expect_eq "libember.so exports only the interposed names and ember_*" \
+	"$(nm -D --defined-only "$LIBEMBER" | awk '{ print $3 }' | sort | tr '\n' ' ' | sed 's/ $//')" "$want"
+
+out=$(agent_run "$TMP/api" "$PROGS/flush_api")
+expect_match "ember_version() answers through a weak symbol" "$out" '^agent: [0-9]+\.[0-9]+\.[0-9]+$'
+expect_match "ember_flush() returns 0" "$out" '^ember_flush: 0$'
+expect_match "ember_flush() wrote the profile before exit" "$out" '^profile after flush: yes$'
+expect_eq "without the agent the program runs on" "$("$PROGS/flush_api")" "agent: absent"
+
+# A library owns SIGPROF before the agent starts: the agent takes another signal.
+rm -rf "$TMP/owner" && mkdir "$TMP/owner"
+err=$(EMBER_OUTPUT=$TMP/owner EMBER_HZ=250 LD_PRELOAD="$LIBEMBER $PROGS/libsigowner.so" \
+	"$PROGS/cpu_split" 1000 2>&1 >/dev/null)
+expect_match "the owner of SIGPROF never gets one of the agent's signals" "$err" 'sigowner: foreign SIGPROF 0$'
+prof=$(only_profile "$TMP/owner" cpu)
+expect_near "CPU is still profiled, on another signal (burn_a ~50%)" "$(pprof_cum_pct "$prof" burn_a)" 50 12
+
+# Bad settings: one warning naming the variable, defaults used, the program runs on.
+rm -rf "$TMP/bad" && mkdir "$TMP/bad"
+err=$(EMBER_HZ=fast EMBER_INTERVAL=soon agent_run "$TMP/bad" "$PROGS/exit_modes" return 300 2>&1 >/dev/null); rc=$?
+expect_eq "bad EMBER_* values: the program exits normally" "$rc" 0
+expect_match "EMBER_HZ is named in one warning" "$err" "^ember: warning: EMBER_HZ: 'fast' is not a rate from 1 to 10000 samples per second; using 99$"
+expect_match "EMBER_INTERVAL is named in one warning" "$err" "^ember: warning: EMBER_INTERVAL: 'soon'"
+expect_eq "exactly two warning lines" "$(printf '%s\n' "$err" | grep -c warning)" 2
+expect_match "the profile is written at the default rate" "$(pprof -raw "$(only_profile "$TMP/bad" cpu)" 2>&1)" '^Period: 10101010$'
+# EMBER_EVENTS without cpu: no CPU profile, no signal handler.
+rm -rf "$TMP/nocpu" && mkdir "$TMP/nocpu"
+EMBER_EVENTS=none agent_run "$TMP/nocpu" "$PROGS/exit_modes" return 300 > /dev/null
+expect_eq "EMBER_EVENTS=none writes nothing" "$(ls -A "$TMP/nocpu" | wc -l)" 0
+finish
