@@ -553,6 +553,15 @@ static int label_cmp(const struct em_label *a, const struct em_label *b)
 int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t nlocs,
 			   const int64_t *values, const struct em_label *labels, size_t nlabels)
 {
+	long i = em_profile__add_sample_idx(p, loc_ids, nlocs, values, labels, nlabels);
+
+	return i < 0 ? (int)i : 0;
+}
+
+long em_profile__add_sample_idx(struct em_profile *p, const uint64_t *loc_ids, size_t nlocs,
+				const int64_t *values, const struct em_label *labels,
+				size_t nlabels)
+{
 	struct em_profile_priv *v = p->priv;
 	struct em_label sorted[16], *lab = sorted;
 	struct sample_key k;
@@ -560,7 +569,7 @@ int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t
 	size_t slot, nt = p->nsample_types;
 	uint64_t h;
 	long found;
-	int err = 0;
+	long err = 0;
 
 	if (!nt || nlocs > EM_PROFILE_MAX_DEPTH || nlabels > EM_PROFILE_MAX_LABELS)
 		return -EINVAL;
@@ -598,8 +607,9 @@ int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t
 	if (found >= 0) {
 		int64_t *dst = &p->sample_values[p->samples[found].values];
 
-		for (size_t i = 0; i < nt; i++)
+		for (size_t i = 0; values && i < nt; i++)
 			dst[i] = (int64_t)((uint64_t)dst[i] + (uint64_t)values[i]);
+		err = found;
 		goto out;
 	}
 	if (em_grow((void **)&p->samples, &v->cap_samples, p->nsamples + 1, sizeof(*s)) ||
@@ -621,7 +631,10 @@ int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t
 	s->nlabels = (uint32_t)nlabels;
 	if (nlocs)
 		memcpy(&p->sample_locs[s->locs], loc_ids, nlocs * sizeof(*loc_ids));
-	memcpy(&p->sample_values[s->values], values, nt * sizeof(*values));
+	if (values)
+		memcpy(&p->sample_values[s->values], values, nt * sizeof(*values));
+	else
+		memset(&p->sample_values[s->values], 0, nt * sizeof(*values));
 	if (nlabels)
 		memcpy(&p->sample_labels[s->labels], lab, nlabels * sizeof(*lab));
 	v->nsample_locs += nlocs;
@@ -629,7 +642,7 @@ int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t
 	v->nsample_labels += nlabels;
 	v->sample_hash[p->nsamples] = h;
 	index_insert(&v->sample_ix, slot, p->nsamples);
-	p->nsamples++;
+	err = (long)p->nsamples++;
 out:
 	if (lab != sorted)
 		free(lab);

@@ -189,6 +189,16 @@ uint64_t em_profile__add_location(struct em_profile *p, uint64_t mapping_id, uin
 int em_profile__add_sample(struct em_profile *p, const uint64_t *loc_ids, size_t nlocs,
 			   const int64_t *values, const struct em_label *labels, size_t nlabels);
 
+/*
+ * em_profile__add_sample_idx() - as em_profile__add_sample(), returning the
+ * sample's position in samples[] (>= 0) or a negative errno. With values
+ * NULL the sample is found or created with zero values: callers that keep
+ * their own (fractional) accumulators per sample use this.
+ */
+long em_profile__add_sample_idx(struct em_profile *p, const uint64_t *loc_ids, size_t nlocs,
+				const int64_t *values, const struct em_label *labels,
+				size_t nlabels);
+
 /* Helpers to make labels from C strings. */
 struct em_label em_profile__label_str(struct em_profile *p, const char *key, const char *val);
 struct em_label em_profile__label_num(struct em_profile *p, const char *key, int64_t num,

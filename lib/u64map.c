@@ -83,6 +83,34 @@ int em_u64map__put(struct em_u64map *m, uint64_t key, uint64_t val)
 	return 0;
 }
 
+bool em_u64map__del(struct em_u64map *m, uint64_t key, uint64_t *val)
+{
+	size_t mask, i, j;
+
+	if (!m->cap)
+		return false;
+	mask = m->cap - 1;
+	i = slot_of(m, key);
+	if (!m->used[i])
+		return false;
+	if (val)
+		*val = m->vals[i];
+	/* Shift later members of the probe run back into the hole, unless their
+	 * home slot lies cyclically in (i, j], where they already are reachable. */
+	for (j = (i + 1) & mask; m->used[j]; j = (j + 1) & mask) {
+		size_t home = em_hash64(m->keys[j]) & mask;
+
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
+	m->used[i] = 0;
+	m->len--;
+	return true;
+}
+
 uint64_t em_hash_bytes(const void *data, size_t len, uint64_t seed)
 {
 	const unsigned char *p = data;

@@ -26,6 +26,10 @@ void em_u64map__clear(struct em_u64map *m);	/* frees storage, map stays usable *
 bool em_u64map__get(const struct em_u64map *m, uint64_t key, uint64_t *val);
 /* Inserts or overwrites. Returns 0 or -ENOMEM. */
 int em_u64map__put(struct em_u64map *m, uint64_t key, uint64_t val);
+/* Removes key; returns true and sets *val (if val) when it was present.
+ * Backward-shift deletion: no tombstones, so a map whose keys churn forever
+ * stays as small as its live contents. */
+bool em_u64map__del(struct em_u64map *m, uint64_t key, uint64_t *val);
 
 /* 64-bit mix (splitmix64 finaliser); good enough to spread addresses and ids. */
 static inline uint64_t em_hash64(uint64_t x)

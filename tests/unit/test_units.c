@@ -56,11 +56,34 @@ static void map_put_get_grow(void **state)
 	em_u64map__clear(&m);
 }
 
+static void map_delete_keeps_other_keys_reachable(void **state)
+{
+	struct em_u64map m = { 0 };
+	uint64_t v;
+
+	(void)state;
+	/* Churn: insert 5000, delete every other one, re-check all, repeat. */
+	for (int round = 0; round < 4; round++) {
+		for (uint64_t i = 0; i < 5000; i++)
+			assert_int_equal(em_u64map__put(&m, i * 16 + (uint64_t)round, i), 0);
+		for (uint64_t i = 0; i < 5000; i += 2)
+			assert_true(em_u64map__del(&m, i * 16 + (uint64_t)round, &v) && v == i);
+		for (uint64_t i = 0; i < 5000; i++)
+			assert_int_equal(em_u64map__get(&m, i * 16 + (uint64_t)round, &v), i % 2 == 1);
+		for (uint64_t i = 1; i < 5000; i += 2)
+			assert_true(em_u64map__del(&m, i * 16 + (uint64_t)round, NULL));
+		assert_int_equal(m.len, 0);
+		assert_false(em_u64map__del(&m, 16, NULL));
+	}
+	em_u64map__clear(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(times_bytes_counts),
 		cmocka_unit_test(map_put_get_grow),
+		cmocka_unit_test(map_delete_keeps_other_keys_reachable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
