@@ -49,7 +49,8 @@ endif
 DEPS_BUILD := make gcc g++ pkg-config libelf-dev libdw-dev libunwind-dev libbpf-dev \
               bpftool clang llvm libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler \
               zlib1g-dev libcmocka-dev golang-go binutils
-DEPS_TEST  := chromium python3 redis-server redis-tools procps psmisc file curl valgrind time
+DEPS_TEST  := chromium python3 redis-server redis-tools procps psmisc file curl valgrind time \
+              libjemalloc2 libtcmalloc-minimal4
 DEPS_BENCH := hyperfine heaptrack libgoogle-perftools-dev google-perftools linux-perf \
               strace bpftrace time
 
@@ -101,7 +102,7 @@ endif
 ALL_OBJS   := $(sort $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS))
 
 .PHONY: all deps deps-test deps-bench test unit demo bench bench-symbolize bench-flame fuzz \
-        fuzz-smoke clean progs regen-golden format-check
+        fuzz-smoke clean progs regen-golden
 .DEFAULT_GOAL := all
 
 all: deps $(TARGETS)
@@ -146,7 +147,8 @@ $(CORE_LIB): $(LIB_OBJS)
 # link the module under test (config.o, ring.o, http.o, ...). Objects that
 # define interposed libc names (close, pthread_create, sigaction, ...) stay
 # out: linked into a test they would replace libc's functions there.
-AGENT_INTERPOSERS := agent cpu endpoints fdguard loader signals thread unwind writer
+AGENT_INTERPOSERS := agent backlog collector cpu endpoints fdguard heap interpose_malloc \
+                     interpose_syscalls loader signals syscalls thread unwind writer
 $(AGENT_LIB): $(filter-out $(AGENT_INTERPOSERS:%=$(OUTPUT)/obj/agent/%.o),$(AGENT_OBJS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -222,9 +224,6 @@ bench-symbolize: all $(BENCH_BINS)
 # ember flame at 1k/10k/100k stacks, from folded and pprof (bench/flame.sh).
 bench-flame: all progs
 	$(Q)OUTPUT=$(OUTPUT) bench/flame.sh
-
-format-check:
-	$(Q)clang-format --dry-run -Werror $(wildcard lib/*.[ch] tools/*.[ch] agent/*.[ch] flamegraph/*.[ch])
 
 clean:
 	$(call msg,CLEAN,build)

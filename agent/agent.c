@@ -8,6 +8,8 @@
 #include "agent.h"
 #include "ember.h"
 #include "endpoints.h"
+#include "heap.h"
+#include "syscalls.h"
 #include "log.h"
 #include "real.h"
 
@@ -105,11 +107,14 @@ static void fork_child(void)
 	memset(&em_stats, 0, sizeof(em_stats));
 	em_unwind_after_fork_child();
 	em_thread_after_fork_child();
+	em_heap_after_fork_child();
 	em_ring_q = em_ring__new(RING_SLOTS, em_cfg.max_depth);
 	em_ring__free(old);
 	if (!em_ring_q) {
 		atomic_store(&em_running, 0);
 		em_cpu_stop();
+		em_heap_stop();
+		em_sys_stop();
 		em_tls_busy--;
 		return;
 	}
@@ -128,11 +133,11 @@ __attribute__((constructor)) static void agent_start(void)
 	if (started++)
 		return;
 	if (em_real_init() != 0)
-		return;
+		goto off;
 	em_config_parse(&em_cfg, env, warn_line);
 	em_log_verbose = em_cfg.verbose;
-	if (!(em_cfg.events & EM_EVENT_CPU))
-		return;
+	if (!em_cfg.events)
+		goto off;
 	if (em_cfg.no_children)
 		drop_from_ld_preload();
 	em_pid = getpid();
@@ -140,27 +145,28 @@ __attribute__((constructor)) static void agent_start(void)
 	em_ring_q = em_ring__new(RING_SLOTS, em_cfg.max_depth);
 	if (!em_ring_q || em_thread_init() != 0) {
 		em_warn("cannot allocate the sample ring: %s; profiling is off", strerror(errno));
-		em_tls_busy--;
-		return;
+		goto busy_off;
 	}
 	/* Register this thread before the sampler exists (no timer yet), so the
 	 * unwinder's one-time set-up runs here and not in a signal handler. */
 	em_thread_attach();
 	if (em_unwind_init() != 0) {
-		em_warn("cannot set up libunwind; CPU profiling is off");
-		em_tls_busy--;
-		return;
+		em_warn("cannot set up libunwind; profiling is off");
+		goto busy_off;
 	}
 	err = em_writer_start();
 	if (err) {
 		em_warn("cannot start the writer thread: %s; profiling is off", strerror(-err));
-		em_tls_busy--;
-		return;
+		goto busy_off;
 	}
-	err = em_cpu_init();
-	if (err)
-		em_warn("no free signal for CPU sampling (%s); CPU profiling is off",
-			strerror(-err));
+	if (em_cfg.events & EM_EVENT_CPU) {
+		err = em_cpu_init();
+		if (err)
+			em_warn("no free signal for CPU sampling (%s); CPU profiling is off",
+				strerror(-err));
+	}
+	em_sys_init();
+	em_heap_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atomic_store(&em_running, 1);
 	em_endpoints_start();
@@ -169,6 +175,15 @@ __attribute__((constructor)) static void agent_start(void)
 		em_cpu_thread_start(em_tls_self);
 	em_debug("agent started in pid %d: %u Hz, writing to %s every %us", (int)em_pid,
 		 em_cfg.hz, em_cfg.output, em_cfg.interval);
+	return;
+
+busy_off:
+	em_tls_busy--;
+off:
+	/* Every wrapper must learn that the agent is off, or the malloc
+	 * wrappers would keep asking (their "not decided yet" slow path). */
+	em_heap_stop();
+	em_sys_stop();
 }
 
 /* Stop sampling and write the final profiles. Only the process that owns
@@ -182,6 +197,8 @@ static void finish(int timeout_ms)
 		return;
 	em_tls_busy++;
 	em_cpu_stop();
+	em_heap_stop();
+	em_sys_stop();
 	if (pthread_mutex_trylock(&em_threads_lock) == 0) {
 		for (t = em_threads; t; t = t->next)
 			em_cpu_thread_stop(t);

@@ -69,6 +69,9 @@ struct em_stats {
 	atomic_ulong loader_skipped;	/* not unwound: dlclose or fork in progress */
 	atomic_ulong foreign_signals;	/* our signal, not from our timer: ignored */
 	atomic_ulong timer_failures;	/* threads whose timer could not be created */
+	atomic_ulong heap_samples;	/* sampled allocations queued */
+	atomic_ulong heap_lost_frees;	/* frees of sampled allocations the writer never saw */
+	atomic_ulong syscall_samples;	/* sampled blocking calls queued */
 };
 
 extern struct em_stats em_stats EM_HIDDEN;
@@ -100,6 +103,9 @@ int em_cpu_thread_start(struct em_thread *t) EM_HIDDEN;
 void em_cpu_thread_stop(struct em_thread *t) EM_HIDDEN;
 /* Stops all sampling (exit): handlers return at once from now on. */
 void em_cpu_stop(void) EM_HIDDEN;
+/* Stop heap and syscall sampling (exit): the hooks only call through. */
+void em_heap_stop(void) EM_HIDDEN;
+void em_sys_stop(void) EM_HIDDEN;
 /* The signal the CPU sampler uses now, or 0 when off. Async-signal-safe. */
 int em_cpu_signal(void) EM_HIDDEN;
 /* The application installs a handler for sig: if it is ours, move our timers
@@ -121,9 +127,10 @@ int em_unwind_init(void) EM_HIDDEN;
  */
 unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *pcs,
 			  unsigned max, uint16_t *flags) EM_HIDDEN;
-/* Unwind the caller of the function that calls this (for hooks): pcs[0] is
- * the return address into the code that called the hook. Signals must be
- * blocked by the caller (em_hook_enter does). */
+/* Unwind from a hook (normal context, em_tls_busy set): the frames above
+ * this function and `skip` more, return addresses all; at most max - skip - 1
+ * of them. Blocks every signal while libunwind runs. Never allocates or
+ * uses much of the program's stack (pcs is the output buffer). */
 unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs, unsigned max,
 			uint16_t *flags) EM_HIDDEN;
 /* Wait until no unwinding is in flight and keep new ones out (dlclose, fork).

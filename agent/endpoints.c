@@ -28,7 +28,7 @@ static struct em_http *server;
 
 static int h_index(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
 {
-	char page[4096];
+	char page[8192];
 
 	(void)ctx, (void)req;
 	snprintf(page, sizeof(page),
@@ -38,35 +38,39 @@ static int h_index(void *ctx, const struct em_http_req *req, struct em_http_resp
 		 "<table>\n"
 		 "<tr><td><a href=\"profile?seconds=30\">profile</a></td>"
 		 "<td>CPU profile over the next <code>seconds</code> (default 30)%s</td></tr>\n"
+		 "<tr><td><a href=\"heap\">heap</a></td><td>sampled live allocations "
+		 "(inuse_space; also alloc_*)%s</td></tr>\n"
+		 "<tr><td><a href=\"allocs\">allocs</a></td><td>sampled allocations since start "
+		 "(alloc_space)%s</td></tr>\n"
+		 "<tr><td><a href=\"syscall?seconds=30\">syscall</a></td><td>time blocked in "
+		 "system calls over the next <code>seconds</code>%s</td></tr>\n"
 		 "<tr><td><a href=\"cmdline\">cmdline</a></td><td>the program's command line</td></tr>\n"
 		 "<tr><td><a href=\"symbol\">symbol</a></td><td>address to function name, for "
 		 "pprof</td></tr>\n"
 		 "</table>\n"
-		 "<p>Agent: %u Hz; %lu samples, %lu dropped (ring full), %lu truncated stacks.</p>\n"
+		 "<p>Agent: %u Hz; %lu CPU, %lu heap and %lu syscall samples; %lu dropped (ring "
+		 "full); %lu truncated stacks.</p>\n"
 		 "</body></html>\n",
-		 (int)getpid(), em_cpu_signal() ? "" : " <b>(CPU profiling is off)</b>", em_cfg.hz,
-		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.ring_full),
+		 (int)getpid(), em_cpu_signal() ? "" : " <b>(CPU profiling is off)</b>",
+		 em_cfg.events & EM_EVENT_HEAP ? "" : " <b>(off)</b>",
+		 em_cfg.events & EM_EVENT_HEAP ? "" : " <b>(off)</b>",
+		 em_cfg.events & EM_EVENT_SYSCALL ? "" : " <b>(off)</b>", em_cfg.hz,
+		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.heap_samples),
+		 atomic_load(&em_stats.syscall_samples), atomic_load(&em_stats.ring_full),
 		 atomic_load(&em_stats.truncated));
 	return em_http_resp_bytes(resp, "text/html; charset=utf-8", page, strlen(page));
 }
 
-static int h_profile(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
+/* Samples of one kind over the next secs seconds, as Go's /profile does. */
+static int window(const struct em_http_req *req, struct em_http_resp *resp,
+		  enum em_collector_kind kind, int64_t secs, const char *name)
 {
-	struct em_collector *c;
-	int64_t secs;
+	struct em_collector *c = em_writer_window_open(kind);
+	char disp[64];
 	uint8_t *buf;
 	size_t len;
 	int rc;
 
-	(void)ctx;
-	/* Go's rule: missing, zero, negative or not a number means 30. */
-	if (em_http_query_int(req, "seconds", 30, 1, MAX_PROFILE_SECONDS, &secs) != 0)
-		return em_http_resp_error(resp, 400, "seconds must be at most 3600");
-	if (!em_cpu_signal())
-		return em_http_resp_error(resp, 500,
-					  "Could not enable CPU profiling: CPU sampling is off in "
-					  "this process (EMBER_EVENTS, or no free signal)");
-	c = em_writer_window_open(EM_COLLECT_CPU);
 	if (!c)
 		return -ENOMEM;
 	rc = em_http_sleep(req, (unsigned)secs * 1000);
@@ -76,8 +80,84 @@ static int h_profile(void *ctx, const struct em_http_req *req, struct em_http_re
 		free(buf);
 		return em_http_resp_error(resp, 503, "profiling stopped early");
 	}
-	em_http_resp_header(resp, "Content-Disposition", "attachment; filename=\"profile\"");
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
+	em_http_resp_header(resp, "Content-Disposition", disp);
 	return em_http_resp_take(resp, "application/octet-stream", buf, len);
+}
+
+static int h_profile(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
+{
+	int64_t secs;
+
+	(void)ctx;
+	/* Go's rule: missing, zero, negative or not a number means 30. */
+	if (em_http_query_int(req, "seconds", 30, 1, MAX_PROFILE_SECONDS, &secs) != 0)
+		return em_http_resp_error(resp, 400, "seconds must be at most 3600");
+	if (!em_cpu_signal())
+		return em_http_resp_error(resp, 500,
+					  "Could not enable CPU profiling: CPU sampling is off in "
+					  "this process (EMBER_EVENTS, or no free signal)");
+	return window(req, resp, EM_COLLECT_CPU, secs, "profile");
+}
+
+static int h_syscall(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
+{
+	int64_t secs;
+
+	(void)ctx;
+	if (em_http_query_int(req, "seconds", 30, 1, MAX_PROFILE_SECONDS, &secs) != 0)
+		return em_http_resp_error(resp, 400, "seconds must be at most 3600");
+	if (!(em_cfg.events & EM_EVENT_SYSCALL))
+		return em_http_resp_error(resp, 404,
+					  "syscall profiling is off in this process (EMBER_EVENTS)");
+	return window(req, resp, EM_COLLECT_SYSCALL, secs, "syscall");
+}
+
+static int sleep_for(void *req, unsigned ms)
+{
+	return em_http_sleep(req, ms);
+}
+
+/* Go's /heap and /allocs: the same data, a different default sample type;
+ * ?seconds=N gives the change over the next N seconds. */
+static int heap(const struct em_http_req *req, struct em_http_resp *resp, const char *name,
+		const char *default_type)
+{
+	char debug[16] = "0", disp[64];
+	int64_t secs = 0;
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	if (!(em_cfg.events & EM_EVENT_HEAP))
+		return em_http_resp_error(resp, 404,
+					  "heap profiling is off in this process (EMBER_EVENTS)");
+	em_http_query_get(req, "debug", debug, sizeof(debug));
+	if (strcmp(debug, "0"))
+		return em_http_resp_error(resp, 400, "only debug=0 (pprof's format) is served");
+	if (em_http_query_get(req, "seconds", disp, sizeof(disp)) >= 0 &&
+	    em_http_query_int(req, "seconds", 0, 1, MAX_PROFILE_SECONDS, &secs) != 0)
+		return em_http_resp_error(resp, 400, "seconds must be at most 3600");
+	err = em_writer_heap(default_type, (int)secs, sleep_for, (void *)req, &buf, &len);
+	if (err == -ECANCELED)
+		return em_http_resp_error(resp, 503, "profiling stopped early");
+	if (err)
+		return err;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s%s\"", name, secs ? "-delta" : "");
+	em_http_resp_header(resp, "Content-Disposition", disp);
+	return em_http_resp_take(resp, "application/octet-stream", buf, len);
+}
+
+static int h_heap(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
+{
+	(void)ctx;
+	return heap(req, resp, "heap", "inuse_space");
+}
+
+static int h_allocs(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
+{
+	(void)ctx;
+	return heap(req, resp, "allocs", "alloc_space");
 }
 
 static int h_cmdline(void *ctx, const struct em_http_req *req, struct em_http_resp *resp)
@@ -153,6 +233,9 @@ static const struct em_http_route routes[] = {
 	{ "/debug/pprof/", false, h_index },
 	{ "/debug/pprof", false, h_index },
 	{ "/debug/pprof/profile", false, h_profile },
+	{ "/debug/pprof/heap", false, h_heap },
+	{ "/debug/pprof/allocs", false, h_allocs },
+	{ "/debug/pprof/syscall", false, h_syscall },
 	{ "/debug/pprof/cmdline", false, h_cmdline },
 	{ "/debug/pprof/symbol", false, h_symbol },
 	{ NULL, false, NULL },

@@ -3,6 +3,7 @@
 #include "agent.h"
 #include "fdguard.h"
 #include "real.h"
+#include "syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,13 +64,19 @@ int em_fdguard_adopt(int fd)
 
 EM_EXPORT int close(int fd)
 {
+	uint64_t t0;
+	int r;
+
 	if (em_fdguard_has(fd)) {
 		if (!em_tls_busy)
 			return 0;	/* the application's: it no longer sees this fd */
 		unguard(fd);
 	}
 	/* glibc's close, not the raw call: it is a cancellation point. */
-	return EM_REAL(close)(fd);
+	t0 = em_sys_begin();
+	r = EM_REAL(close)(fd);
+	em_sys_end(t0, EM_SYS_CLOSE);
+	return r;
 }
 
 /* close_range() over the gaps between guarded descriptors. */

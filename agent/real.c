@@ -24,6 +24,20 @@ int em_real_init(void)
 
 	if (atomic_load_explicit(&done, memory_order_acquire))
 		return 0;
+	/* The allocator first: dlsym may allocate, and the malloc wrapper serves
+	 * those requests from its arena until malloc is known. free is looked
+	 * up before malloc so a pointer from the real malloc is never handed
+	 * to a free we do not have yet. */
+	LOOKUP(free);
+	LOOKUP(calloc);
+	LOOKUP(realloc);
+	LOOKUP(posix_memalign);
+	LOOKUP(aligned_alloc);
+	LOOKUP(memalign);
+	LOOKUP(valloc);
+	LOOKUP(pvalloc);
+	LOOKUP(malloc_usable_size);
+	LOOKUP(malloc);
 	LOOKUP(pthread_create);
 	LOOKUP(dlclose);
 	LOOKUP(sigaction);

@@ -21,15 +21,18 @@
 
 enum em_rec_kind {
 	EM_REC_CPU = 1,		/* v[0] = samples (1 + timer overruns) */
-	EM_REC_HEAP_ALLOC,	/* v[0] = size, v[1] = weight; addr = pointer */
+	EM_REC_HEAP_ALLOC,	/* v[0] = size; addr = pointer */
 	EM_REC_HEAP_FREE,	/* addr = pointer of a sampled allocation */
-	EM_REC_SYSCALL,		/* v[0] = ns, v[1] = weight; aux = syscall number */
+	EM_REC_SYSCALL,		/* v[0] = ns; aux = index in the syscall name table */
 	EM_REC_THREAD_NAME,	/* name = the thread's name, at its exit */
 };
 
 #define EM_REC_TRUNCATED	(1u << 0)	/* the unwinder stopped before the root */
 #define EM_REC_DEPTH_LIMIT	(1u << 1)	/* stopped at max_depth */
-#define EM_REC_LOADER_SKIPPED	(1u << 2)	/* not unwound: signal landed in the loader */
+#define EM_REC_LOADER_SKIPPED	(1u << 2)	/* not unwound: dlclose or fork in progress */
+#define EM_REC_HOOK		(1u << 3)	/* from a wrapper: frames[0] is the wrapper (kept),
+						 * and every frame is a return address */
+#define EM_REC_NOT_TRACKED	(1u << 4)	/* a sampled allocation the live set could not hold */
 
 struct em_rec {
 	uint16_t kind;

@@ -281,14 +281,21 @@ unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs,
 			uint16_t *flags)
 {
 	unw_context_t ctx;
-	uint64_t tmp[EM_MAX_DEPTH_LIMIT + 8];
+	sigset_t all, old;
 	struct uctx u;
-	unsigned n;
+	unsigned n, drop = skip + 1;
 
 	*flags = 0;
 	if (!t || !t->stack_hi || !as || max == 0)
 		return 0;
+	/* Hooks run with signals unblocked. While libunwind runs here, nothing
+	 * else may run on this thread: with every signal blocked for the walk
+	 * (two system calls per sample, and samples are rare), the skipped
+	 * sigprocmask calls in signals.c can only ever be libunwind's own. */
+	sigfillset(&all);
+	EM_REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
 	if (!enter()) {
+		EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
 		*flags |= EM_REC_LOADER_SKIPPED;
 		return 0;
 	}
@@ -298,16 +305,17 @@ unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs,
 	u.stack_lo = t->stack_lo;
 	u.stack_hi = t->stack_hi;
 	u.obj_lo = u.obj_hi = 0;
-	/* frame 0 is this function, then its callers: drop `skip` + 1 of them */
-	if (max + skip + 1 > sizeof(tmp) / sizeof(tmp[0]))
-		max = (unsigned)(sizeof(tmp) / sizeof(tmp[0])) - skip - 1;
-	n = walk(&u, tmp, max + skip + 1, flags);
+	/* Straight into the caller's buffer (a ring record, not the program's
+	 * stack, which may be a small coroutine stack): walk up to max frames,
+	 * then shift out the first `drop` (this function and the `skip` frames
+	 * below it). A hook's stack thus keeps at most max - drop frames. */
+	n = walk(&u, pcs, max, flags);
 	leave();
-	if (n <= skip + 1)
+	EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
+	if (n <= drop)
 		return 0;
-	n -= skip + 1;
-	memcpy(pcs, tmp + skip + 1, n * sizeof(*pcs));
-	return n;
+	memmove(pcs, pcs + drop, (n - drop) * sizeof(*pcs));
+	return n - drop;
 }
 
 /*

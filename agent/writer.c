@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * writer.c - the agent's background thread. It drains the sample ring,
- * symbolizes each new PC once (lib/symbolize), aggregates samples into pprof
- * profiles (lib/profile) and writes them atomically every interval and at
- * exit. Everything slow the agent does happens here, never in a handler or a
- * hook; the application's threads only ever wait for it at exit, with a
- * bound.
+ * writer.c - the agent's background thread. It drains the sample ring into
+ * the collectors (collector.c: records -> symbolized pprof samples) and
+ * writes the profiles atomically every interval and at exit. Everything slow
+ * the agent does happens here, never in a handler or a hook; the
+ * application's threads only ever wait for it at exit, with a bound.
  *
- * Collectors: the cumulative CPU profile, plus one per open HTTP window
- * (/debug/pprof/profile?seconds=N), each an em_profile with its own
- * pc -> location cache. All writer state is under w.lock.
+ * Collectors: one cumulative profile per enabled event (cpu, heap,
+ * syscall), plus one per open HTTP window (/debug/pprof/profile?seconds=N,
+ * /debug/pprof/syscall?seconds=N). All writer state is under w.lock.
  */
 #include "afile.h"
 #include "agent.h"
+#include "backlog.h"
+#include "heap.h"
 #include "log.h"
 #include "real.h"
 #include "symbolize.h"
+#include "syscalls.h"
 #include "u64map.h"
 #include "writer.h"
 
@@ -28,13 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Caps that keep the agent's memory bounded in a long-running process. */
-#define MAX_SAMPLES	200000	/* unique stacks per profile; more fold into one */
 #define MAX_THREAD_NAMES 65536
 
 struct names {
@@ -55,11 +54,9 @@ static struct writer {
 	uint64_t flush_req, flush_done;	/* under lock */
 	bool stopping;
 	int64_t start_wall_ns, start_mono_ns, next_write_ns;
-	struct em_symbolizer *sym;
-	struct em_proc *proc;
 	unsigned maps_gen;
-	uintptr_t self_lo, self_hi;	/* libember.so's own code: hidden from stacks */
-	struct em_collector cpu;
+	struct em_collector cpu, heap, sys;	/* cumulative; kind = -1 when off */
+	bool have_cpu, have_heap, have_sys;
 	struct em_collector *windows;	/* HTTP windows */
 	struct names names;
 	char dir[4096];
@@ -130,174 +127,55 @@ static void set_thread_name(pid_t tid, const char *name)
 	w.names.v[i].stale = false;
 }
 
-/* ---- collectors ---- */
-
-int em_collector__init(struct em_collector *c, enum em_collector_kind kind)
+static void for_each_collector(void (*fn)(struct em_collector *, const void *), const void *arg)
 {
-	struct em_profile *p = em_profile__new();
-
-	memset(c, 0, sizeof(*c));
-	if (!p)
-		return -ENOMEM;
-	c->p = p;
-	c->kind = kind;
-	c->start_wall_ns = wall_ns();
-	c->start_mono_ns = em_now_ns();
-	switch (kind) {
-	case EM_COLLECT_CPU:
-		em_profile__add_sample_type(p, "samples", "count");
-		em_profile__add_sample_type(p, "cpu", "nanoseconds");
-		em_profile__set_period_type(p, "cpu", "nanoseconds", 1000000000LL / em_cfg.hz);
-		break;
-	}
-	/* pprof names the profile after mapping[0], the main executable: add
-	 * its mapping first, through the program's entry point. */
-	if (w.sym && w.proc)
-		em_symbolizer__location(w.sym, w.proc, p, getauxval(AT_ENTRY));
-	return 0;
+	if (w.have_cpu)
+		fn(&w.cpu, arg);
+	if (w.have_heap)
+		fn(&w.heap, arg);
+	if (w.have_sys)
+		fn(&w.sys, arg);
+	for (struct em_collector *c = w.windows; c; c = c->next)
+		fn(c, arg);
 }
 
-void em_collector__free(struct em_collector *c)
+static void forget_pcs(struct em_collector *c, const void *arg)
 {
-	em_profile__free(c->p);
-	em_u64map__clear(&c->pcs);
-	c->p = NULL;
+	(void)arg;
+	em_collector__forget_pcs(c);
 }
 
-static uint64_t marker(struct em_collector *c, uint64_t *cache, const char *name)
+static void add(struct em_collector *c, const void *rec)
 {
-	struct em_line ln = { 0 };
-
-	if (*cache)
-		return *cache;
-	ln.function_id = em_profile__add_function(c->p, name, name, "", 0);
-	if (!ln.function_id)
-		return 0;
-	*cache = em_profile__add_location(c->p, 0, 0, &ln, 1, false);
-	return *cache;
+	em_collector__add(c, rec);
 }
 
-/* The location id of pprof address addr in c, symbolizing it the first time. */
-static uint64_t location_of(struct em_collector *c, uint64_t addr)
+static void handle(const struct em_rec *r)
 {
-	uint64_t id;
-
-	if (em_u64map__get(&c->pcs, addr, &id))
-		return id;
-	id = em_symbolizer__location(w.sym, w.proc, c->p, addr);
-	if (id)
-		em_u64map__put(&c->pcs, addr, id);
-	return id;
-}
-
-static bool is_self(uint64_t pc)
-{
-	return pc >= w.self_lo && pc < w.self_hi;
-}
-
-/*
- * Add one record's stack to c. pprof wants the leaf's exact PC and, for every
- * other frame, the call instruction: return address - 1 (unless the frame
- * follows a signal frame, where the PC is exact). Frames in libember.so
- * itself are dropped: the agent is not part of the program's profile.
- */
-static void add_record(struct em_collector *c, const struct em_rec *r, const int64_t *values)
-{
-	uint64_t locs[EM_MAX_DEPTH_LIMIT + 2];
-	struct em_label labels[2];
-	size_t n = 0, nl = 0;
-
-	for (uint32_t i = 0; i < r->nframes && n < EM_MAX_DEPTH_LIMIT; i++) {
-		uint64_t pc = r->frames[i], addr;
-
-		if (is_self(pc & ~EM_PC_EXACT))
-			continue;
-		if (i == 0 || (pc & EM_PC_EXACT))
-			addr = pc & ~EM_PC_EXACT;
-		else
-			addr = pc - 1;
-		if (!(locs[n] = location_of(c, addr)))
-			return;
-		n++;
-	}
-	if (r->flags & EM_REC_LOADER_SKIPPED)
-		locs[n] = marker(c, &c->loc_skipped, "[not unwound: dlclose or fork in progress]");
-	else if (r->flags & EM_REC_DEPTH_LIMIT)
-		locs[n] = marker(c, &c->loc_depth, "[truncated: EMBER_MAX_DEPTH reached]");
-	else if (r->flags & EM_REC_TRUNCATED)
-		locs[n] = marker(c, &c->loc_truncated, "[truncated: unwinding stopped]");
+	if (r->kind == EM_REC_THREAD_NAME)
+		set_thread_name(r->tid, r->name);
 	else
-		locs[n] = 0;
-	if (locs[n])
-		n++;
-	labels[nl++] = em_profile__label_str(c->p, "thread", thread_name(r->tid));
-	if (em_cfg.tid_label)
-		labels[nl++] = em_profile__label_num(c->p, "tid", r->tid, NULL);
-	if (c->p->nsamples >= MAX_SAMPLES) {
-		/* Keep totals right even when the stack table is full. */
-		n = 0;
-		locs[n++] = marker(c, &c->loc_overflow, "[other stacks: EMBER stack table full]");
-		nl = 0;
-	}
-	em_profile__add_sample(c->p, locs, n, values, labels, nl);
+		for_each_collector(add, r);
 }
 
 static void drain(void)
 {
-	struct em_rec *r;
 	unsigned gen = atomic_load(&em_maps_generation);
 
 	if (gen != w.maps_gen) {
 		/* dlclose: addresses may be reused by the next object loaded, so
 		 * cached symbols for them are no longer trustworthy. */
 		w.maps_gen = gen;
-		em_proc__refresh(w.proc);
-		em_u64map__clear(&w.cpu.pcs);
-		for (struct em_collector *c = w.windows; c; c = c->next)
-			em_u64map__clear(&c->pcs);
+		em_proc__refresh(em_collect_env.proc);
+		for_each_collector(forget_pcs, NULL);
 	}
-	while ((r = em_ring__peek(em_ring_q))) {
-		switch (r->kind) {
-		case EM_REC_CPU: {
-			int64_t v[2] = { r->v[0], r->v[1] };
-
-			add_record(&w.cpu, r, v);
-			for (struct em_collector *c = w.windows; c; c = c->next)
-				if (c->kind == EM_COLLECT_CPU)
-					add_record(c, r, v);
-			break;
-		}
-		case EM_REC_THREAD_NAME:
-			set_thread_name(r->tid, r->name);
-			break;
-		default:
-			break;
-		}
-		em_ring__release(em_ring_q);
-	}
+	/* Everything up to now: what the drainer has queued, and what is
+	 * still in the ring. */
+	em_backlog_pump();
+	em_backlog_consume(em_backlog_take(), handle);
 }
 
 /* ---- output ---- */
-
-/* Stamp time and duration on the collector's profile and encode it, with the
- * agent's counters as comments of this output only. */
-int em_collector__encode(struct em_collector *c, uint8_t **out, size_t *len)
-{
-	struct em_profile *p = c->p;
-	char a[128], b[384];
-	const char *comments[2] = { a, b };
-
-	p->time_nanos = c->start_wall_ns;
-	p->duration_nanos = em_now_ns() - c->start_mono_ns;
-	snprintf(a, sizeof(a), "ember %s, pid %d, %u Hz", EMBER_VERSION, (int)getpid(), em_cfg.hz);
-	snprintf(b, sizeof(b),
-		 "ember: %lu samples, %lu dropped (ring full), %lu skipped (agent busy), "
-		 "%lu truncated stacks, %lu not unwound (dlclose/fork), %lu timer failures",
-		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.ring_full),
-		 atomic_load(&em_stats.busy), atomic_load(&em_stats.truncated),
-		 atomic_load(&em_stats.loader_skipped), atomic_load(&em_stats.timer_failures));
-	return em_profile__encode_gz_comments(p, comments, 2, out, len);
-}
 
 static int mkdir_p(const char *dir)
 {
@@ -320,7 +198,7 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static void write_one(struct em_collector *c, const char *kind)
+static void write_one(struct em_collector *c, const char *kind, const char *default_type)
 {
 	char path[4200];
 	uint8_t *buf;
@@ -338,7 +216,7 @@ static void write_one(struct em_collector *c, const char *kind)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s.%d.pb.gz", w.dir, kind, (int)getpid());
-	err = em_collector__encode(c, &buf, &len);
+	err = em_collector__encode(c, default_type, &buf, &len);
 	if (!err) {
 		err = em_write_file_atomic(path, buf, len);
 		free(buf);
@@ -352,8 +230,12 @@ static void write_one(struct em_collector *c, const char *kind)
 
 static void write_all(void)
 {
-	if (em_cfg.events & EM_EVENT_CPU)
-		write_one(&w.cpu, "cpu");
+	if (w.have_cpu)
+		write_one(&w.cpu, "cpu", NULL);
+	if (w.have_heap)
+		write_one(&w.heap, "heap", NULL);
+	if (w.have_sys)
+		write_one(&w.sys, "syscall", NULL);
 	for (size_t i = 0; i < w.names.n; i++)
 		w.names.v[i].stale = true;
 }
@@ -371,19 +253,26 @@ static void wait_for_work(int64_t timeout_ns)
 	atomic_store(&w.kick, 0);
 }
 
-void em_writer_kick(void)
+/* Wake the writer thread (flush requests, records queued by the drainer). */
+static void wake_writer(void)
 {
 	unsigned zero = 0;
 
-	/* Async-signal-safe: an atomic and a futex wake, only on the 0 -> 1 edge. */
 	if (atomic_compare_exchange_strong(&w.kick, &zero, 1))
 		syscall(SYS_futex, &w.kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+void em_writer_kick(void)
+{
+	/* The ring is filling: the drainer empties it (async-signal-safe). */
+	em_backlog_kick();
 }
 
 static void step(void)
 {
 	int64_t now = em_now_ns();
 
+	em_sys_calibrate();
 	drain();
 	if (w.flush_req != w.flush_done || w.stopping ||
 	    (em_cfg.interval && now >= w.next_write_ns)) {
@@ -398,9 +287,9 @@ static void *writer_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		/* Drain often enough that the ring never fills at 1000 Hz on a few
-		 * dozen threads; sleep longer when idle. */
-		wait_for_work(em_ring__used(em_ring_q) ? 20000000 : 100000000);
+		/* The drainer wakes us when records are queued; otherwise look
+		 * every 100 ms for the periodic write. */
+		wait_for_work(100000000);
 		pthread_mutex_lock(&w.lock);
 		step();
 		if (w.stopping) {
@@ -431,18 +320,23 @@ static int wait_done(uint64_t req, int timeout_ms)
 
 int em_writer_flush(int timeout_ms)
 {
+	struct timespec ts;
 	uint64_t req;
 	int err;
 
-	if (pthread_mutex_lock(&w.lock) != 0)
-		return -EDEADLK;
+	/* The writer may hold its lock while it symbolizes a big module: wait,
+	 * but within the caller's bound. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000 + 1;
+	if (pthread_mutex_timedlock(&w.lock, &ts) != 0)
+		return -ETIMEDOUT;
 	req = ++w.flush_req;
 	if (!w.thread_running) {
 		step();
 		pthread_mutex_unlock(&w.lock);
 		return 0;
 	}
-	em_writer_kick();
+	wake_writer();
 	err = wait_done(req, timeout_ms);
 	pthread_mutex_unlock(&w.lock);
 	return err;
@@ -460,13 +354,14 @@ void em_writer_shutdown(int timeout_ms)
 	if (pthread_mutex_timedlock(&w.lock, &ts) != 0)
 		return;
 	w.stopping = true;
+	em_backlog_stop();
 	req = ++w.flush_req;
 	if (!w.thread_running) {
 		step();
 		pthread_mutex_unlock(&w.lock);
 		return;
 	}
-	em_writer_kick();
+	wake_writer();
 	wait_done(req, timeout_ms);
 	pthread_mutex_unlock(&w.lock);
 }
@@ -476,9 +371,31 @@ static void find_self(void)
 	struct dl_find_object fo;
 
 	if (_dl_find_object((void *)find_self, &fo) == 0) {
-		w.self_lo = (uintptr_t)fo.dlfo_map_start;
-		w.self_hi = (uintptr_t)fo.dlfo_map_end;
+		em_collect_env.self_lo = (uintptr_t)fo.dlfo_map_start;
+		em_collect_env.self_hi = (uintptr_t)fo.dlfo_map_end;
 	}
+}
+
+static int init_collectors(void)
+{
+	w.have_cpu = em_cfg.events & EM_EVENT_CPU;
+	w.have_heap = em_cfg.events & EM_EVENT_HEAP;
+	w.have_sys = em_cfg.events & EM_EVENT_SYSCALL;
+	if ((w.have_cpu && em_collector__init(&w.cpu, EM_COLLECT_CPU) < 0) ||
+	    (w.have_heap && em_collector__init(&w.heap, EM_COLLECT_HEAP) < 0) ||
+	    (w.have_sys && em_collector__init(&w.sys, EM_COLLECT_SYSCALL) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
+static void free_collectors(void)
+{
+	if (w.have_cpu)
+		em_collector__free(&w.cpu);
+	if (w.have_heap)
+		em_collector__free(&w.heap);
+	if (w.have_sys)
+		em_collector__free(&w.sys);
 }
 
 static int setup_state(void)
@@ -493,17 +410,16 @@ static int setup_state(void)
 	else
 		snprintf(w.dir, sizeof(w.dir), "%.2047s/%.2047s", cwd, em_cfg.output);
 	so.warn = false;
-	w.sym = em_symbolizer__new(&so);
-	w.proc = em_proc__new(0);
-	if (!w.sym || !w.proc)
+	em_collect_env.sym = em_symbolizer__new(&so);
+	em_collect_env.proc = em_proc__new(0);
+	em_collect_env.thread_name = thread_name;
+	if (!em_collect_env.sym || !em_collect_env.proc)
 		return -ENOMEM;
 	w.maps_gen = atomic_load(&em_maps_generation);
 	w.start_wall_ns = wall_ns();
 	w.start_mono_ns = em_now_ns();
 	w.next_write_ns = w.start_mono_ns + (int64_t)em_cfg.interval * 1000000000LL;
-	if (em_collector__init(&w.cpu, EM_COLLECT_CPU) < 0)
-		return -ENOMEM;
-	return 0;
+	return init_collectors();
 }
 
 int em_writer_start(void)
@@ -525,16 +441,23 @@ int em_writer_start(void)
 	if (err)
 		return -err;
 	w.thread_running = true;
+	/* Without a drainer the writer still drains the ring itself, only
+	 * less promptly while it symbolizes. */
+	err = em_backlog_start(wake_writer);
+	if (err)
+		em_warn("cannot start the drainer thread: %s", strerror(-err));
 	return 0;
 }
 
 void em_writer_fork_prepare(void)
 {
 	pthread_mutex_lock(&w.lock);
+	em_backlog_fork_prepare();
 }
 
 void em_writer_fork_parent(void)
 {
+	em_backlog_fork_parent();
 	pthread_mutex_unlock(&w.lock);
 }
 
@@ -547,13 +470,16 @@ void em_writer_after_fork_child(void)
 	w.thread_running = false;
 	w.flush_req = w.flush_done = 0;
 	w.windows = NULL;	/* the parent's HTTP windows */
-	em_collector__free(&w.cpu);
-	em_proc__free(w.proc);
-	w.proc = em_proc__new(0);
+	free_collectors();
+	em_proc__free(em_collect_env.proc);
+	em_collect_env.proc = em_proc__new(0);
 	w.start_wall_ns = wall_ns();
 	w.start_mono_ns = em_now_ns();
 	w.next_write_ns = w.start_mono_ns + (int64_t)em_cfg.interval * 1000000000LL;
-	em_collector__init(&w.cpu, EM_COLLECT_CPU);
+	init_collectors();
+	/* The backlog's lock was held across fork (prepare took it): reset it
+	 * before any thread of the child can wait on it, then start threads. */
+	em_backlog_after_fork_child();
 	if (em_thread_spawn(&w.thread, writer_main, NULL) == 0)
 		w.thread_running = true;
 }
@@ -590,7 +516,7 @@ int em_writer_window_close(struct em_collector *c, uint8_t **out, size_t *len)
 		;
 	if (*pp)
 		*pp = c->next;
-	err = em_collector__encode(c, out, len);
+	err = em_collector__encode(c, NULL, out, len);
 	pthread_mutex_unlock(&w.lock);
 	em_collector__free(c);
 	free(c);
@@ -603,10 +529,66 @@ int em_writer_symbol_name(uint64_t addr, char *name, size_t len)
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&w.lock);
-	if (w.sym && w.proc && em_symbolizer__lookup(w.sym, w.proc, addr, &loc) > 0) {
+	if (em_collect_env.sym && em_collect_env.proc &&
+	    em_symbolizer__lookup(em_collect_env.sym, em_collect_env.proc, addr, &loc) > 0) {
 		snprintf(name, len, "%s", loc.frames[loc.nframes - 1].name);
 		err = 0;
 	}
 	pthread_mutex_unlock(&w.lock);
+	return err;
+}
+
+int em_writer_heap(const char *default_type, int seconds, int (*sleep)(void *arg, unsigned ms),
+		   void *sleep_arg, uint8_t **out, size_t *len)
+{
+	struct em_collector *c = &w.heap;
+	int64_t wall0, mono0, saved_wall, saved_mono;
+	double *base = NULL;
+	size_t nbase = 0, nv;
+	int err;
+
+	pthread_mutex_lock(&w.lock);
+	if (!w.have_heap) {
+		pthread_mutex_unlock(&w.lock);
+		return -ENOENT;
+	}
+	drain();
+	if (seconds <= 0) {
+		err = em_collector__encode(c, default_type, out, len);
+		pthread_mutex_unlock(&w.lock);
+		return err;
+	}
+	/* Go's delta profile: the values gained over the window. Keep a copy
+	 * of the accumulators now and subtract it at the end. */
+	nv = em_collector__nvalues(c);
+	nbase = c->p->nsamples;
+	base = malloc((nbase ? nbase : 1) * nv * sizeof(*base));
+	if (base && nbase) {
+		size_t have = c->acc_cap < nbase * nv ? c->acc_cap : nbase * nv;
+
+		memset(base, 0, nbase * nv * sizeof(*base));
+		if (have)
+			memcpy(base, c->acc, have * sizeof(*base));
+	}
+	pthread_mutex_unlock(&w.lock);
+	if (!base)
+		return -ENOMEM;
+	wall0 = (int64_t)time(NULL) * 1000000000LL;
+	mono0 = em_now_ns();
+	if (sleep(sleep_arg, (unsigned)seconds * 1000) != 0) {
+		free(base);
+		return -ECANCELED;
+	}
+	pthread_mutex_lock(&w.lock);
+	drain();
+	saved_wall = c->start_wall_ns;
+	saved_mono = c->start_mono_ns;
+	c->start_wall_ns = wall0;
+	c->start_mono_ns = mono0;
+	err = em_collector__encode_delta(c, base, nbase, default_type, out, len);
+	c->start_wall_ns = saved_wall;
+	c->start_mono_ns = saved_mono;
+	pthread_mutex_unlock(&w.lock);
+	free(base);
 	return err;
 }

@@ -200,16 +200,22 @@ static int set_preload(void)
 	return err;
 }
 
-/* The profiles written since `since` in the output directory. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The profiles written since `since` in the output directory, sorted. */
 static void list_profiles(const char *dir, time_t since)
 {
+	char *names[256];
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	int n = 0;
+	size_t n = 0;
 
 	if (!d)
 		return;
-	while ((de = readdir(d))) {
+	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
 		char path[PATH_MAX];
 		struct stat st;
 		size_t len = strlen(de->d_name);
@@ -217,11 +223,16 @@ static void list_profiles(const char *dir, time_t since)
 		if (len < 7 || strcmp(de->d_name + len - 6, ".pb.gz") || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) != 0 || st.st_mtime < since)
+		if (stat(path, &st) != 0 || st.st_mtime < since || !(names[n] = strdup(path)))
 			continue;
-		fprintf(stderr, "%s %s\n", n++ ? "      " : "ember: profiles:", path);
+		n++;
 	}
 	closedir(d);
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s %s\n", i ? "      " : "ember: profiles:", names[i]);
+		free(names[i]);
+	}
 	if (n)
 		fprintf(stderr, "ember: view with: ember top FILE, or go tool pprof -http=: FILE\n");
 }

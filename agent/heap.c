@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * heap.c - the slow paths of allocation sampling (see heap.h for the maths)
+ * and the live set of sampled allocations.
+ *
+ * The live set answers one question on every free: was this pointer
+ * sampled? A 2^18-bit filter (32 KiB) gives "no" at once for almost every
+ * pointer. Its 64-bit words belong to 4096 stripes, each a small array of
+ * the live sampled addresses that hash there, under a spinlock; after every
+ * removal the stripe recomputes its word from what is left, so the filter
+ * never keeps stale bits however long the program runs. Only sampled
+ * allocations (thousands per second at most) and filter hits take a lock.
+ *
+ * The writer thread owns the profile side: records in the ring say "sampled
+ * allocation (address, size, stack)" and "sampled address freed", in the
+ * order they happened.
+ */
+#include "heap.h"
+#include "backlog.h"
+#include "real.h"
+#include "sampling.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NSTRIPES (1u << EM_HEAP_STRIPES_LOG)
+#define INLINE_SLOTS 3
+
+struct stripe {
+	atomic_flag lock;
+	uint32_t n, cap;
+	uintptr_t *more;		/* beyond INLINE_SLOTS; from the real malloc */
+	uintptr_t slot[INLINE_SLOTS];
+};
+
+__thread int64_t em_heap_left EM_TLS;
+atomic_long em_heap_live_n;
+atomic_ulong em_heap_filter[NSTRIPES];
+
+static struct stripe stripes[NSTRIPES];
+static __thread int seeded EM_TLS;
+static atomic_int enabled;	/* 1 sampling, -1 off (for good), 0 not yet decided */
+static double rate;
+
+static void lock(struct stripe *s)
+{
+	while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static void unlock(struct stripe *s)
+{
+	atomic_flag_clear_explicit(&s->lock, memory_order_release);
+}
+
+static uintptr_t *at(struct stripe *s, uint32_t i)
+{
+	return i < INLINE_SLOTS ? &s->slot[i] : &s->more[i - INLINE_SLOTS];
+}
+
+static uint64_t bit_of(uint64_t h)
+{
+	return 1ULL << ((h >> (64 - EM_HEAP_FILTER_LOG)) & 63);
+}
+
+/* Called with em_tls_busy set, so the real malloc below is not sampled. */
+static bool live_add(void *p)
+{
+	uint64_t h = em_heap_hash(p);
+	struct stripe *s = &stripes[h >> (64 - EM_HEAP_STRIPES_LOG)];
+
+	lock(s);
+	if (s->n >= INLINE_SLOTS + s->cap) {
+		uint32_t cap = s->cap ? s->cap * 2 : 8;
+		uintptr_t *more = EM_REAL(realloc)(s->more, cap * sizeof(*more));
+
+		if (!more) {
+			unlock(s);
+			return false;
+		}
+		s->more = more;
+		s->cap = cap;
+	}
+	*at(s, s->n++) = (uintptr_t)p;
+	atomic_fetch_or_explicit(&em_heap_filter[s - stripes], bit_of(h), memory_order_relaxed);
+	unlock(s);
+	atomic_fetch_add(&em_heap_live_n, 1);
+	return true;
+}
+
+static bool live_remove(void *p)
+{
+	uint64_t h = em_heap_hash(p), word = 0;
+	struct stripe *s = &stripes[h >> (64 - EM_HEAP_STRIPES_LOG)];
+	bool found = false;
+
+	lock(s);
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (*at(s, i) == (uintptr_t)p) {
+			*at(s, i) = *at(s, s->n - 1);
+			s->n--;
+			found = true;
+			break;
+		}
+	}
+	if (found) {
+		for (uint32_t i = 0; i < s->n; i++)
+			word |= bit_of(em_heap_hash((void *)*at(s, i)));
+		atomic_store_explicit(&em_heap_filter[s - stripes], word, memory_order_relaxed);
+	}
+	unlock(s);
+	if (found)
+		atomic_fetch_sub(&em_heap_live_n, 1);
+	return found;
+}
+
+void em_heap_forget(void *p)
+{
+	int saved_errno = errno;
+	struct em_rec *rec;
+
+	/* A free from a signal handler that interrupted our own slow path on
+	 * this thread must not spin on a stripe this thread holds. */
+	if (em_tls_busy)
+		goto out;
+	em_tls_busy++;
+	if (live_remove(p)) {
+		rec = em_backlog_claim_hook();
+		if (rec) {
+			rec->kind = EM_REC_HEAP_FREE;
+			rec->flags = 0;
+			rec->nframes = 0;
+			rec->tid = 0;
+			rec->addr = (uint64_t)(uintptr_t)p;
+			em_ring__publish(em_ring_q, rec);
+		} else {
+			/* The writer will keep counting it as in use: say so. */
+			atomic_fetch_add_explicit(&em_stats.heap_lost_frees, 1,
+						  memory_order_relaxed);
+		}
+	}
+	em_tls_busy--;
+out:
+	errno = saved_errno;
+}
+
+void em_heap_sample(void *p, size_t size)
+{
+	int saved_errno = errno;
+	struct em_thread *t;
+	struct em_rec *rec;
+	uint16_t flags;
+	int on = atomic_load_explicit(&enabled, memory_order_relaxed);
+
+	if (on <= 0) {
+		/* Off for good: never come back here. Not decided yet (before the
+		 * agent's constructor): stay on the slow path, it is rare. */
+		if (on < 0)
+			em_heap_left = INT64_MAX / 2;
+		goto out;
+	}
+	if (!seeded) {
+		/* A thread's first allocation: start its countdown properly
+		 * (drawn, not zero), then decide about this allocation with it. */
+		seeded = 1;
+		em_heap_left = em_rand_exp(rate) - (int64_t)size;
+		if (em_heap_left >= 0)
+			goto out;
+	}
+	/* The next mark is a fresh exponential distance away (memoryless). */
+	em_heap_left = em_rand_exp(rate);
+	if (em_tls_busy || !p || getpid() != em_pid)
+		goto out;
+	em_tls_busy++;
+	t = em_tls_self ? em_tls_self : em_thread_attach();
+	rec = em_backlog_claim_hook();
+	if (!rec) {
+		em_tls_busy--;
+		goto out;
+	}
+	rec->kind = EM_REC_HEAP_ALLOC;
+	rec->tid = t ? t->tid : (pid_t)gettid();
+	rec->addr = (uint64_t)(uintptr_t)p;
+	rec->v[0] = (int64_t)size;
+	rec->v[1] = 0;
+	/* Frames: [em_unwind_here, em_heap_sample, the wrapper (malloc, ...),
+	 * its caller, ...]: skip one to start at the wrapper. */
+	rec->nframes = em_unwind_here(t, 1, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	rec->flags = flags | EM_REC_HOOK;
+	if (!live_add(p))
+		rec->flags |= EM_REC_NOT_TRACKED;
+	em_ring__publish(em_ring_q, rec);
+	atomic_fetch_add_explicit(&em_stats.heap_samples, 1, memory_order_relaxed);
+	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))
+		em_writer_kick();
+	em_tls_busy--;
+out:
+	errno = saved_errno;
+}
+
+void em_heap_init(void)
+{
+	rate = (double)em_cfg.heap_rate;
+	atomic_store(&enabled, (em_cfg.events & EM_EVENT_HEAP) ? 1 : -1);
+}
+
+void em_heap_stop(void)
+{
+	atomic_store(&enabled, -1);
+	/* Threads whose countdown already passed zero take the slow path
+	 * once more and see "off"; nothing is recorded after this. */
+}
+
+void em_heap_after_fork_child(void)
+{
+	/* Other threads' locks and arrays may have been mid-change at fork;
+	 * the parent's sampled allocations are not the child's to report. */
+	for (unsigned i = 0; i < NSTRIPES; i++) {
+		atomic_flag_clear(&stripes[i].lock);
+		stripes[i].n = 0;
+		atomic_store(&em_heap_filter[i], 0);
+	}
+	atomic_store(&em_heap_live_n, 0);
+}

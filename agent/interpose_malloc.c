@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * interpose_malloc.c - the malloc family, and nothing else: each wrapper calls
+ * the next allocator in line (glibc's, or jemalloc/tcmalloc if the program
+ * loaded one after us) and tells the sampler about the result (heap.h).
+ *
+ * Bootstrap: dlsym() itself may allocate before the real functions are
+ * known. Those requests are served from a small static arena; free() and
+ * realloc() recognise its pointers (heaptrack's approach).
+ */
+#include "heap.h"
+#include "real.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ARENA_SIZE (64 * 1024)
+
+static _Alignas(16) unsigned char arena[ARENA_SIZE];
+static atomic_size_t arena_used;
+
+static bool in_arena(const void *p)
+{
+	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_SIZE;
+}
+
+/* 16-byte header holding the size, so realloc can copy out of the arena. */
+static void *arena_alloc(size_t n, bool zero)
+{
+	size_t need = ((n + 15) & ~(size_t)15) + 16;
+	size_t off = atomic_fetch_add(&arena_used, need);
+	unsigned char *p;
+
+	(void)zero;	/* static storage is zeroed and never reused */
+	if (off + need > ARENA_SIZE) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = arena + off;
+	memcpy(p, &n, sizeof(n));
+	return p + 16;
+}
+
+static size_t arena_size(const void *p)
+{
+	size_t n;
+
+	memcpy(&n, (const unsigned char *)p - 16, sizeof(n));
+	return n;
+}
+
+/* The real allocator, or NULL while dlsym is still finding it (then the
+ * caller uses the arena). */
+static bool ready(void)
+{
+	static __thread int resolving EM_TLS;
+
+	if (__builtin_expect(em_real.malloc != NULL, 1))
+		return true;
+	if (resolving)
+		return false;
+	resolving = 1;
+	em_real_init();
+	resolving = 0;
+	return em_real.malloc != NULL;
+}
+
+/*
+ * malloc and free are the hottest functions in many programs, so their
+ * common path is a test and a tail call into the real allocator, with no
+ * stack frame of their own: the sampler's countdown is taken before the call
+ * (an allocation that then fails only moves the next sample point), and
+ * everything rare (bootstrap, a sample point crossed, sampled blocks live)
+ * lives in out-of-line functions.
+ */
+static __attribute__((noinline)) void *malloc_slow(size_t n)
+{
+	void *p;
+
+	if (!ready())
+		return arena_alloc(n, false);
+	p = em_real.malloc(n);
+	/* The countdown was already taken; em_heap_sample draws the next. */
+	em_heap_sample(p, n);
+	return p;
+}
+
+EM_EXPORT void *malloc(size_t n)
+{
+	void *(*real)(size_t) = em_real.malloc;
+
+	if (__builtin_expect(real != NULL, 1) &&
+	    __builtin_expect((em_heap_left -= (int64_t)n) >= 0, 1))
+		return real(n);
+	return malloc_slow(n);
+}
+
+static __attribute__((noinline)) void free_slow(void *p)
+{
+	if (!p || in_arena(p))
+		return;
+	em_heap_free(p);
+	if (ready())
+		em_real.free(p);
+}
+
+EM_EXPORT void free(void *p)
+{
+	void (*real)(void *) = em_real.free;
+
+	if (__builtin_expect(real != NULL, 1) &&
+	    __builtin_expect(atomic_load_explicit(&em_heap_live_n, memory_order_relaxed) == 0, 1) &&
+	    !in_arena(p)) {
+		real(p);
+		return;
+	}
+	free_slow(p);
+}
+
+EM_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!ready())
+		return arena_alloc(total, true);
+	p = em_real.calloc(n, size);
+	if (p)
+		em_heap_alloc(p, total);
+	return p;
+}
+
+EM_EXPORT void *realloc(void *old, size_t n)
+{
+	void *p;
+
+	if (old && in_arena(old)) {
+		size_t keep = arena_size(old);
+
+		p = malloc(n);
+		if (p)
+			memcpy(p, old, keep < n ? keep : n);
+		return p;
+	}
+	if (!ready())
+		return arena_alloc(n, false);
+	/* Forget the old block first: once the real realloc has freed it,
+	 * another thread may be handed the same address. */
+	em_heap_free(old);
+	p = em_real.realloc(old, n);
+	if (p && n)
+		em_heap_alloc(p, n);
+	return p;
+}
+
+EM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(old, total);
+}
+
+EM_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	int rc;
+
+	if (!ready())
+		return ENOMEM;
+	rc = em_real.posix_memalign(out, align, n);
+	if (rc == 0 && *out)
+		em_heap_alloc(*out, n);
+	return rc;
+}
+
+EM_EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	void *p;
+
+	if (!ready())
+		return NULL;
+	p = em_real.aligned_alloc(align, n);
+	if (p)
+		em_heap_alloc(p, n);
+	return p;
+}
+
+EM_EXPORT void *memalign(size_t align, size_t n)
+{
+	void *p;
+
+	if (!ready())
+		return NULL;
+	p = em_real.memalign(align, n);
+	if (p)
+		em_heap_alloc(p, n);
+	return p;
+}
+
+EM_EXPORT void *valloc(size_t n)
+{
+	void *p;
+
+	if (!ready())
+		return NULL;
+	p = em_real.valloc(n);
+	if (p)
+		em_heap_alloc(p, n);
+	return p;
+}
+
+EM_EXPORT void *pvalloc(size_t n)
+{
+	void *p;
+
+	if (!ready())
+		return NULL;
+	p = em_real.pvalloc(n);
+	if (p)
+		em_heap_alloc(p, n);
+	return p;
+}
+
+EM_EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (in_arena(p))
+		return arena_size(p);
+	return ready() ? em_real.malloc_usable_size(p) : 0;
+}
