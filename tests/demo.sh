@@ -15,16 +15,31 @@ echo "   (a producer thread and three workers: parse, checksum, render, write;"
 echo "    one request in ten waits 2 ms for a slow backend)"
 "$B/ember" run -q -o "$out" -- "$B/tests/progs/demo" "$secs"
 cpu=$(ls "$out"/cpu.*.pb.gz)
+heap=$(ls "$out"/heap.*.pb.gz)
+sys=$(ls "$out"/syscall.*.pb.gz)
 echo
-echo "== ember top $cpu"
-"$B/ember" top -n 12 "$cpu"
+echo "== where the CPU goes: ember top $cpu"
+"$B/ember" top -n 10 "$cpu"
 echo
-echo "== by thread (go tool pprof -tags)"
+echo "== CPU by thread (go tool pprof -tags)"
 HOME=${TMPDIR:-/tmp} go tool pprof -tags "$cpu" 2>/dev/null | sed -n '/thread:/,/^$/p'
-"$B/ember" flame "$cpu" -o "$out/cpu.svg"
-"$B/ember" flame "$cpu" -o "$out/cpu.html"
+echo "== what allocates: ember top --type alloc_space --cum $heap"
+"$B/ember" top -n 8 --cum --type alloc_space "$heap"
+echo
+echo "== where threads wait in the kernel: ember top --cum $sys"
+"$B/ember" top -n 10 --cum "$sys"
+echo
+echo "== blocking time by system call (go tool pprof -tags)"
+HOME=${TMPDIR:-/tmp} go tool pprof -tags "$sys" 2>/dev/null | sed -n '/syscall:/,/^$/p'
+# The demo frees every response, so the heap graphs show what was allocated.
+for k in cpu heap syscall; do
+	f=$(ls "$out"/$k.*.pb.gz)
+	t=; [ $k = heap ] && t="--type alloc_space"
+	"$B/ember" flame $t "$f" -o "$out/$k.svg"
+	"$B/ember" flame $t "$f" -o "$out/$k.html"
+done
 echo "== files"
 ls -l "$out" | tail -n +2 | awk '{ printf "   %8d  %s\n", $5, $NF }'
 echo
-echo "Open $out/cpu.html (or cpu.svg) in a browser, or explore with:"
+echo "Open $out/cpu.html, heap.html or syscall.html in a browser, or explore with:"
 echo "   go tool pprof -http=: $cpu"

@@ -32,7 +32,7 @@ expect_match "ember help run documents the options" "$("$EMBER" help run)" '--no
 expect_eq "CMD's own options are left alone" "$("$EMBER" run -q -o "$TMP/x" -- /bin/echo -F 5 -o x)" "-F 5 -o x"
 # --no-children: the exec'd child writes nothing, the parent does.
 "$EMBER" run -q --no-children -o "$TMP/nc" -- "$PROGS/children" fork-exec > /dev/null
-expect_eq "--no-children: one profile (the parent's)" "$(ls "$TMP/nc" | wc -l)" 1
+expect_eq "--no-children: one CPU profile (the parent's)" "$(ls "$TMP"/nc/cpu.* | wc -l)" 1
 "$EMBER" run -q -o "$TMP/wc" -- "$PROGS/children" fork-exec > /dev/null
-expect_eq "without it: two profiles" "$(ls "$TMP/wc" | wc -l)" 2
+expect_eq "without it: two CPU profiles" "$(ls "$TMP"/wc/cpu.* | wc -l)" 2
 finish
