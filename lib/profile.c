@@ -48,20 +48,23 @@ int em_grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 typedef bool (*eq_fn)(const struct em_profile *p, size_t item, const void *key);
 
+#define SLOT_ITEM(v) ((uint32_t)(v))
+#define SLOT_TAG(h)  ((h) & 0xffffffff00000000ULL)
+
 static int index_grow(struct em_index *ix, const uint64_t *hashes)
 {
 	size_t ncap = ix->cap ? ix->cap * 2 : 256;
-	uint32_t *slots = calloc(ncap, sizeof(*slots));
+	uint64_t *slots = calloc(ncap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < ix->cap; i++) {
-		uint32_t v = ix->slots[i];
+		uint64_t v = ix->slots[i];
 		size_t j;
 
 		if (!v)
 			continue;
-		j = hashes[v - 1] & (ncap - 1);
+		j = hashes[SLOT_ITEM(v) - 1] & (ncap - 1);
 		while (slots[j])
 			j = (j + 1) & (ncap - 1);
 		slots[j] = v;
@@ -74,8 +77,8 @@ static int index_grow(struct em_index *ix, const uint64_t *hashes)
 
 /* Returns the element index matching key, or -1 with *slot set to the empty
  * slot where it belongs. */
-static long index_find(const struct em_profile *p, const struct em_index *ix,
-		       const uint64_t *hashes, uint64_t h, eq_fn eq, const void *key, size_t *slot)
+static long index_find(const struct em_profile *p, const struct em_index *ix, uint64_t h,
+		       eq_fn eq, const void *key, size_t *slot)
 {
 	size_t mask, i;
 
@@ -85,9 +88,12 @@ static long index_find(const struct em_profile *p, const struct em_index *ix,
 	}
 	mask = ix->cap - 1;
 	for (i = h & mask; ix->slots[i]; i = (i + 1) & mask) {
-		size_t item = ix->slots[i] - 1;
+		uint64_t v = ix->slots[i];
+		size_t item = SLOT_ITEM(v) - 1;
 
-		if (hashes[item] == h && eq(p, item, key))
+		/* The tag stands in for the full hash: the element's own hash
+		 * would be one more cache miss, and eq() decides anyway. */
+		if (SLOT_TAG(v) == SLOT_TAG(h) && eq(p, item, key))
 			return (long)item;
 	}
 	*slot = i;
@@ -103,9 +109,9 @@ static int index_reserve(struct em_index *ix, const uint64_t *hashes)
 	return 0;
 }
 
-static void index_insert(struct em_index *ix, size_t slot, size_t item)
+static void index_insert(struct em_index *ix, size_t slot, size_t item, uint64_t h)
 {
-	ix->slots[slot] = (uint32_t)(item + 1);
+	ix->slots[slot] = SLOT_TAG(h) | (uint32_t)(item + 1);
 	ix->len++;
 }
 
@@ -228,7 +234,7 @@ int64_t em_profile__strn(struct em_profile *p, const char *s, size_t len)
 	h = em_hash_bytes(key.s, key.len, 0);
 	if (index_reserve(&v->str_ix, v->str_hash) < 0)
 		return -ENOMEM;
-	found = index_find(p, &v->str_ix, v->str_hash, h, str_eq, &key, &slot);
+	found = index_find(p, &v->str_ix, h, str_eq, &key, &slot);
 	if (found >= 0)
 		return found;
 	if (em_grow((void **)&p->strings, &v->cap_strings, p->nstrings + 1, sizeof(*p->strings)) ||
@@ -239,7 +245,7 @@ int64_t em_profile__strn(struct em_profile *p, const char *s, size_t len)
 		return -ENOMEM;
 	p->strings[p->nstrings] = copy;
 	v->str_hash[p->nstrings] = h;
-	index_insert(&v->str_ix, slot, p->nstrings);
+	index_insert(&v->str_ix, slot, p->nstrings, h);
 	return (int64_t)p->nstrings++;
 }
 
@@ -371,7 +377,7 @@ uint64_t em_profile__add_mapping(struct em_profile *p, const struct em_mapping *
 		return 0;
 	if (index_reserve(&v->map_ix, v->map_hash) < 0)
 		return 0;
-	found = index_find(p, &v->map_ix, v->map_hash, h, mapping_eq, m, &slot);
+	found = index_find(p, &v->map_ix, h, mapping_eq, m, &slot);
 	if (found >= 0) {
 		struct em_mapping *e = &p->mappings[found];
 
@@ -386,7 +392,7 @@ uint64_t em_profile__add_mapping(struct em_profile *p, const struct em_mapping *
 		return 0;
 	p->mappings[p->nmappings] = *m;
 	v->map_hash[p->nmappings] = h;
-	index_insert(&v->map_ix, slot, p->nmappings);
+	index_insert(&v->map_ix, slot, p->nmappings, h);
 	return ++p->nmappings;
 }
 
@@ -423,7 +429,7 @@ uint64_t em_profile__add_function_idx(struct em_profile *p, const struct em_func
 		return 0;
 	if (index_reserve(&v->fn_ix, v->fn_hash) < 0)
 		return 0;
-	found = index_find(p, &v->fn_ix, v->fn_hash, h, function_eq, f, &slot);
+	found = index_find(p, &v->fn_ix, h, function_eq, f, &slot);
 	if (found >= 0)
 		return (uint64_t)found + 1;
 	if (em_grow((void **)&p->functions, &v->cap_functions, p->nfunctions + 1, sizeof(*f)) ||
@@ -431,7 +437,7 @@ uint64_t em_profile__add_function_idx(struct em_profile *p, const struct em_func
 		return 0;
 	p->functions[p->nfunctions] = *f;
 	v->fn_hash[p->nfunctions] = h;
-	index_insert(&v->fn_ix, slot, p->nfunctions);
+	index_insert(&v->fn_ix, slot, p->nfunctions, h);
 	return ++p->nfunctions;
 }
 
@@ -496,7 +502,7 @@ uint64_t em_profile__add_location(struct em_profile *p, uint64_t mapping_id, uin
 	h = location_hash(&k);
 	if (index_reserve(&v->loc_ix, v->loc_hash) < 0)
 		return 0;
-	found = index_find(p, &v->loc_ix, v->loc_hash, h, location_eq, &k, &slot);
+	found = index_find(p, &v->loc_ix, h, location_eq, &k, &slot);
 	if (found >= 0)
 		return (uint64_t)found + 1;
 	if (em_grow((void **)&p->locations, &v->cap_locations, p->nlocations + 1, sizeof(*l)) ||
@@ -513,7 +519,7 @@ uint64_t em_profile__add_location(struct em_profile *p, uint64_t mapping_id, uin
 		memcpy(&p->lines[p->nlines], lines, nlines * sizeof(*lines));
 	p->nlines += nlines;
 	v->loc_hash[p->nlocations] = h;
-	index_insert(&v->loc_ix, slot, p->nlocations);
+	index_insert(&v->loc_ix, slot, p->nlocations, h);
 	return ++p->nlocations;
 }
 
@@ -603,7 +609,7 @@ long em_profile__add_sample_idx(struct em_profile *p, const uint64_t *loc_ids, s
 		err = -ENOMEM;
 		goto out;
 	}
-	found = index_find(p, &v->sample_ix, v->sample_hash, h, sample_eq, &k, &slot);
+	found = index_find(p, &v->sample_ix, h, sample_eq, &k, &slot);
 	if (found >= 0) {
 		int64_t *dst = &p->sample_values[p->samples[found].values];
 
@@ -641,7 +647,7 @@ long em_profile__add_sample_idx(struct em_profile *p, const uint64_t *loc_ids, s
 	v->nsample_values += nt;
 	v->nsample_labels += nlabels;
 	v->sample_hash[p->nsamples] = h;
-	index_insert(&v->sample_ix, slot, p->nsamples);
+	index_insert(&v->sample_ix, slot, p->nsamples, h);
 	err = (long)p->nsamples++;
 out:
 	if (lab != sorted)

@@ -243,6 +243,13 @@ static int encode(const struct em_profile *p, const char *const *extra, size_t n
 	return 0;
 }
 
+/*
+ * gzip level 1, as Go's runtime/pprof writes (gzip.BestSpeed): the agent
+ * compresses every profile every interval inside the host process, and
+ * level 6 costs about three times the CPU for files ~15% smaller.
+ */
+#define EM_PROFILE_GZIP_LEVEL 1
+
 int em_profile__encode(const struct em_profile *p, uint8_t **out, size_t *out_len)
 {
 	return encode(p, NULL, 0, out, out_len);
@@ -257,7 +264,7 @@ int em_profile__encode_gz_comments(const struct em_profile *p, const char *const
 
 	if (err)
 		return err;
-	err = em_gzip(raw, raw_len, 6, out, out_len);
+	err = em_gzip(raw, raw_len, EM_PROFILE_GZIP_LEVEL, out, out_len);
 	free(raw);
 	return err;
 }
@@ -270,9 +277,7 @@ int em_profile__encode_gz(const struct em_profile *p, uint8_t **out, size_t *out
 
 	if (err)
 		return err;
-	/* Level 6, zlib's default: profiles are small next to their encode cost,
-	 * and this matches what Go's runtime writes. */
-	err = em_gzip(raw, raw_len, 6, out, out_len);
+	err = em_gzip(raw, raw_len, EM_PROFILE_GZIP_LEVEL, out, out_len);
 	free(raw);
 	return err;
 }

@@ -11,9 +11,15 @@
 
 struct str_chunk;
 
-/* Open-addressing table of element positions + 1 (0 marks an empty slot). */
+/*
+ * Open-addressing table (linear probing). A slot holds the element's
+ * position + 1 in its low 32 bits (0 marks an empty slot) and the top 32
+ * bits of the element's hash in its high bits, so a probe that meets another
+ * element is rejected without touching that element's hash or data (one
+ * cache miss saved per probe in a table bigger than the cache).
+ */
 struct em_index {
-	uint32_t *slots;
+	uint64_t *slots;
 	size_t cap;	/* power of two */
 	size_t len;
 };
