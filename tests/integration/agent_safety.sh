@@ -25,10 +25,11 @@ same_behaviour() {
 	fi
 }
 
-# readable NAME DIR [FUNCTION]: every cpu profile in DIR reads in ember and pprof.
+# readable NAME DIR [FUNCTION]: every profile in DIR (cpu, heap, syscall: all
+# three are on) reads in ember and pprof; FUNCTION is in the CPU profile.
 readable() {
 	local name=$1 dir=$2 fn=${3:-} f n=0 bad=""
-	for f in "$dir"/cpu.*.pb.gz; do
+	for f in "$dir"/*.pb.gz; do
 		[ -e "$f" ] || continue
 		n=$((n + 1))
 		"$EMBER" top "$f" > /dev/null 2>&1 || bad="$bad ember:$f"
