@@ -8,6 +8,7 @@
 #   make fuzz       run the pprof reader fuzzer (FUZZ_TIME seconds, default 600)
 #   make bench      benchmarks side by side with peers (see bench/README.md)
 #   make bench-symbolize  the symbolizer benchmark alone
+#   make bench-cpu (-heap, -syscall, -redis, -aggregate)  one benchmark alone
 #   make bench-flame  ember flame's speed and memory at 1k/10k/100k stacks
 #   make regen-golden rewrite tests/golden's expected flame graphs for review
 #   make deps       install missing Debian packages (apt-get; needs root)
@@ -102,7 +103,8 @@ endif
 ALL_OBJS   := $(sort $(LIB_OBJS) $(CLI_OBJS) $(AGENT_OBJS))
 
 .PHONY: all deps deps-test deps-bench test unit demo bench bench-symbolize bench-flame fuzz \
-        fuzz-smoke clean progs regen-golden
+        fuzz-smoke clean progs regen-golden bench-cpu bench-heap bench-syscall bench-redis \
+        bench-aggregate
 .DEFAULT_GOAL := all
 
 all: deps $(TARGETS)
@@ -215,8 +217,22 @@ $(OUTPUT)/bench/%: bench/%.c $(CORE_LIB)
 	$(Q)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LIBS)
 $(BENCH_BINS): | $(OUTPUT)/gen/profile.pb-c.h
 
-bench: deps-bench all progs $(BENCH_BINS)
+# Workloads (bench/work/<name>.c): plain programs, no ember code in them,
+# -O2 without frame pointers like most binaries in the field.
+BENCH_WORK := $(patsubst bench/work/%.c,$(OUTPUT)/bench/work/%,$(wildcard bench/work/*.c))
+$(OUTPUT)/bench/work/%: bench/work/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -g -O2 -fomit-frame-pointer -pthread -Wall -Wextra -Werror \
+		-o $@ $<
+
+bench: deps-bench all progs $(BENCH_BINS) $(BENCH_WORK)
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
+
+# One benchmark alone: make bench-cpu, bench-heap, bench-syscall, bench-redis,
+# bench-aggregate (see bench/README.md).
+bench-cpu bench-heap bench-syscall bench-redis bench-aggregate: bench-%: deps-bench all \
+		$(BENCH_BINS) $(BENCH_WORK)
+	$(Q)OUTPUT=$(OUTPUT) bench/$*.sh
 
 bench-symbolize: all $(BENCH_BINS)
 	$(Q)OUTPUT=$(OUTPUT) bench/symbolize.sh
