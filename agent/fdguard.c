@@ -79,29 +79,29 @@ EM_EXPORT int close(int fd)
 	return r;
 }
 
-/* close_range() over the gaps between guarded descriptors. */
+/*
+ * close_range() over the gaps between guarded descriptors. Bounds are
+ * 64-bit inside: last is UINT_MAX for closefrom() and close_range(n, ~0U),
+ * and last + 1 must not wrap to 0.
+ */
 static int close_range_skipping(unsigned first, unsigned last, int flags)
 {
+	uint64_t lo = first, hi = last;
 	int rc = 0;
 
-	while (first <= last) {
-		unsigned next_guard = last + 1u;
+	while (lo <= hi) {
+		uint64_t next_guard = hi + 1;
 
 		for (int i = 0; i < MAX_GUARDED; i++) {
 			int g = atomic_load(&guarded[i]);
 
-			if (g >= 0 && (unsigned)g >= first && (unsigned)g <= last &&
-			    (unsigned)g < next_guard)
-				next_guard = (unsigned)g;
+			if (g >= 0 && (uint64_t)g >= lo && (uint64_t)g < next_guard)
+				next_guard = (uint64_t)g;
 		}
-		if (next_guard > first &&
-		    syscall(SYS_close_range, first, next_guard - 1, flags) != 0)
+		if (next_guard > lo &&
+		    syscall(SYS_close_range, (unsigned)lo, (unsigned)(next_guard - 1), flags) != 0)
 			rc = -1;
-		if (next_guard > last)
-			break;
-		first = next_guard + 1;
-		if (first == 0)
-			break;	/* wrapped past UINT_MAX */
+		lo = next_guard + 1;
 	}
 	return rc;
 }
