@@ -66,6 +66,7 @@ struct em_stats {
 	atomic_ulong ring_full;		/* dropped: ring full */
 	atomic_ulong busy;		/* dropped: agent code was running on the thread */
 	atomic_ulong truncated;		/* stacks cut short by the unwinder */
+	atomic_ulong depth_limited;	/* stacks cut at EMBER_MAX_DEPTH */
 	atomic_ulong loader_skipped;	/* not unwound: dlclose or fork in progress */
 	atomic_ulong foreign_signals;	/* our signal, not from our timer: ignored */
 	atomic_ulong timer_failures;	/* threads whose timer could not be created */
@@ -75,6 +76,18 @@ struct em_stats {
 };
 
 extern struct em_stats em_stats EM_HIDDEN;
+
+/* Count what the unwinder's flags (EM_REC_*) say about a stack.
+ * Async-signal-safe. */
+static inline void em_stats_count_stack(uint16_t flags)
+{
+	if (flags & EM_REC_TRUNCATED)
+		atomic_fetch_add_explicit(&em_stats.truncated, 1, memory_order_relaxed);
+	if (flags & EM_REC_DEPTH_LIMIT)
+		atomic_fetch_add_explicit(&em_stats.depth_limited, 1, memory_order_relaxed);
+	if (flags & EM_REC_LOADER_SKIPPED)
+		atomic_fetch_add_explicit(&em_stats.loader_skipped, 1, memory_order_relaxed);
+}
 extern struct em_config em_cfg EM_HIDDEN;
 extern struct em_ring *em_ring_q EM_HIDDEN;
 /* The process the agent's state belongs to; differs from getpid() in a vfork

@@ -154,41 +154,20 @@ static uint64_t location_of(struct em_collector *c, uint64_t addr)
 }
 
 /*
- * The location of a hook record's first frame: a return address inside the
- * wrapper the program called (malloc, read, ...). The agent's helpers are
- * inlined there, so the symbolizer would report them as inline frames; the
- * profile shows only the wrapper itself.
+ * The leaf of a hook record: the function the program called (malloc, read,
+ * usleep, ...), by name. Not the wrapper's own code address: whether the
+ * wrapper has a frame of its own, and which of the agent's helpers are
+ * inlined into it, is the compiler's choice, and the profile should say what
+ * the program did, not how the agent is built.
  */
-static uint64_t wrapper_location(struct em_collector *c, uint64_t addr)
+static uint64_t hook_location(struct em_collector *c, const char *fn)
 {
-	const uint64_t tag = 1ULL << 62;	/* user addresses are below 2^47 */
-	struct em_symloc loc;
-	uint64_t id, mid = 0;
+	struct em_line ln = { 0 };
 
-	if (em_u64map__get(&c->pcs, addr | tag, &id))
-		return id;
-	em_symbolizer__lookup(em_collect_env.sym, em_collect_env.proc, addr, &loc);
-	if (loc.nframes > 1) {
-		loc.frames[0] = loc.frames[loc.nframes - 1];
-		loc.nframes = 1;
-	}
-	if (loc.has_map) {
-		struct em_mapping m = {
-			.start = loc.map_start,
-			.limit = loc.map_limit,
-			.offset = loc.map_offset,
-			.file = em_profile__str(c->p, loc.map_file),
-			.build_id = em_profile__str(c->p, loc.build_id),
-			.has_functions = loc.nframes > 0,
-		};
-
-		if (m.file < 0 || m.build_id < 0 || !(mid = em_profile__add_mapping(c->p, &m)))
-			return 0;
-	}
-	id = em_symloc__add_location(c->p, &loc, mid, addr);
-	if (id)
-		em_u64map__put(&c->pcs, addr | tag, id);
-	return id;
+	ln.function_id = em_profile__add_function(c->p, fn, fn, "", 0);
+	if (!ln.function_id)
+		return 0;
+	return em_profile__add_location(c->p, 0, 0, &ln, 1, false);
 }
 
 static bool is_self(uint64_t pc)
@@ -200,26 +179,31 @@ static bool is_self(uint64_t pc)
  * A record's stack as location ids, leaf first. pprof wants the leaf's exact
  * PC and, for every other frame, the call instruction: return address - 1
  * (except after a signal frame, where the PC is exact). Frames in
- * libember.so are dropped (the agent is not part of the program's profile),
- * except the first frame of a hook record, which is the wrapper the program
- * called (malloc, read, ...) and reads as that function. A stack cut short
- * ends in a frame that says so. Returns the number of locations, 0 on ENOMEM.
+ * libember.so are dropped (the agent is not part of the program's profile);
+ * a hook record's leaf is the function the program called. A stack cut
+ * short ends in a frame that says so. Returns the number of locations, 0 on
+ * ENOMEM.
  */
 static size_t stack_of(struct em_collector *c, const struct em_rec *r, uint64_t *locs)
 {
 	bool hook = r->flags & EM_REC_HOOK;
 	size_t n = 0;
 
+	if (hook) {
+		locs[n] = hook_location(c, r->fn ? r->fn : "?");
+		if (!locs[n++])
+			return 0;
+	}
 	for (uint32_t i = 0; i < r->nframes && n < EM_MAX_DEPTH_LIMIT; i++) {
 		uint64_t pc = r->frames[i], addr;
 
-		if (is_self(pc & ~EM_PC_EXACT) && !(hook && i == 0))
+		if (is_self(pc & ~EM_PC_EXACT))
 			continue;
 		if ((i == 0 && !hook) || (pc & EM_PC_EXACT))
 			addr = pc & ~EM_PC_EXACT;
 		else
 			addr = pc - 1;
-		locs[n] = hook && i == 0 ? wrapper_location(c, addr) : location_of(c, addr);
+		locs[n] = location_of(c, addr);
 		if (!locs[n])
 			return 0;
 		n++;
@@ -440,10 +424,12 @@ static int encode(struct em_collector *c, const char *default_type, uint8_t **ou
 	snprintf(b, sizeof(b),
 		 "ember agent since start: %lu CPU samples, %lu heap samples, %lu syscall samples, "
 		 "%lu dropped (ring full), %lu skipped (agent busy), %lu truncated stacks, "
-		 "%lu not unwound (dlclose/fork), %lu timer failures, %lu frees not seen",
+		 "%lu cut at EMBER_MAX_DEPTH, %lu not unwound (dlclose/fork), %lu timer failures, "
+		 "%lu frees not seen",
 		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.heap_samples),
 		 atomic_load(&em_stats.syscall_samples), atomic_load(&em_stats.ring_full),
 		 atomic_load(&em_stats.busy), atomic_load(&em_stats.truncated),
+		 atomic_load(&em_stats.depth_limited),
 		 atomic_load(&em_stats.loader_skipped), atomic_load(&em_stats.timer_failures),
 		 atomic_load(&em_stats.heap_lost_frees));
 	err = em_profile__encode_gz_comments(p, comments, 2, out, len);

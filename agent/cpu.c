@@ -75,10 +75,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	rec->v[1] = rec->v[0] * period_ns;
 	rec->nframes = em_unwind_signal(uc, t, rec->frames, em_ring__max_frames(em_ring_q), &flags);
 	rec->flags = flags;
-	if (flags & EM_REC_TRUNCATED)
-		atomic_fetch_add_explicit(&em_stats.truncated, 1, memory_order_relaxed);
-	if (flags & EM_REC_LOADER_SKIPPED)
-		atomic_fetch_add_explicit(&em_stats.loader_skipped, 1, memory_order_relaxed);
+	em_stats_count_stack(flags);
 	em_ring__publish(em_ring_q, rec);
 	atomic_fetch_add_explicit(&em_stats.cpu_samples, 1, memory_order_relaxed);
 	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))

@@ -75,7 +75,7 @@ EM_EXPORT int close(int fd)
 	/* glibc's close, not the raw call: it is a cancellation point. */
 	t0 = em_sys_begin();
 	r = EM_REAL(close)(fd);
-	em_sys_end(t0, EM_SYS_CLOSE);
+	em_sys_end(t0, EM_SYS_CLOSE, "close");
 	return r;
 }
 

@@ -147,7 +147,7 @@ out:
 	errno = saved_errno;
 }
 
-void em_heap_sample(void *p, size_t size)
+void em_heap_sample(void *p, size_t size, const char *fn)
 {
 	int saved_errno = errno;
 	struct em_thread *t;
@@ -186,10 +186,12 @@ void em_heap_sample(void *p, size_t size)
 	rec->addr = (uint64_t)(uintptr_t)p;
 	rec->v[0] = (int64_t)size;
 	rec->v[1] = 0;
-	/* Frames: [em_unwind_here, em_heap_sample, the wrapper (malloc, ...),
-	 * its caller, ...]: skip one to start at the wrapper. */
-	rec->nframes = em_unwind_here(t, 1, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	rec->fn = fn;
+	/* Frames from our caller on: the wrapper (or its slow path), then the
+	 * program. The writer drops the agent's frames and puts fn as the leaf. */
+	rec->nframes = em_unwind_here(t, 0, rec->frames, em_ring__max_frames(em_ring_q), &flags);
 	rec->flags = flags | EM_REC_HOOK;
+	em_stats_count_stack(flags);
 	if (!live_add(p))
 		rec->flags |= EM_REC_NOT_TRACKED;
 	em_ring__publish(em_ring_q, rec);

@@ -84,7 +84,7 @@ static __attribute__((noinline)) void *malloc_slow(size_t n)
 		return arena_alloc(n, false);
 	p = em_real.malloc(n);
 	/* The countdown was already taken; em_heap_sample draws the next. */
-	em_heap_sample(p, n);
+	em_heap_sample(p, n, "malloc");
 	return p;
 }
 
@@ -133,11 +133,11 @@ EM_EXPORT void *calloc(size_t n, size_t size)
 		return arena_alloc(total, true);
 	p = em_real.calloc(n, size);
 	if (p)
-		em_heap_alloc(p, total);
+		em_heap_alloc(p, total, "calloc");
 	return p;
 }
 
-EM_EXPORT void *realloc(void *old, size_t n)
+static void *realloc_as(void *old, size_t n, const char *fn)
 {
 	void *p;
 
@@ -156,8 +156,13 @@ EM_EXPORT void *realloc(void *old, size_t n)
 	em_heap_free(old);
 	p = em_real.realloc(old, n);
 	if (p && n)
-		em_heap_alloc(p, n);
+		em_heap_alloc(p, n, fn);
 	return p;
+}
+
+EM_EXPORT void *realloc(void *old, size_t n)
+{
+	return realloc_as(old, n, "realloc");
 }
 
 EM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
@@ -168,7 +173,7 @@ EM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return realloc(old, total);
+	return realloc_as(old, total, "reallocarray");
 }
 
 EM_EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -179,7 +184,7 @@ EM_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return ENOMEM;
 	rc = em_real.posix_memalign(out, align, n);
 	if (rc == 0 && *out)
-		em_heap_alloc(*out, n);
+		em_heap_alloc(*out, n, "posix_memalign");
 	return rc;
 }
 
@@ -191,7 +196,7 @@ EM_EXPORT void *aligned_alloc(size_t align, size_t n)
 		return NULL;
 	p = em_real.aligned_alloc(align, n);
 	if (p)
-		em_heap_alloc(p, n);
+		em_heap_alloc(p, n, "aligned_alloc");
 	return p;
 }
 
@@ -203,7 +208,7 @@ EM_EXPORT void *memalign(size_t align, size_t n)
 		return NULL;
 	p = em_real.memalign(align, n);
 	if (p)
-		em_heap_alloc(p, n);
+		em_heap_alloc(p, n, "memalign");
 	return p;
 }
 
@@ -215,7 +220,7 @@ EM_EXPORT void *valloc(size_t n)
 		return NULL;
 	p = em_real.valloc(n);
 	if (p)
-		em_heap_alloc(p, n);
+		em_heap_alloc(p, n, "valloc");
 	return p;
 }
 
@@ -227,7 +232,7 @@ EM_EXPORT void *pvalloc(size_t n)
 		return NULL;
 	p = em_real.pvalloc(n);
 	if (p)
-		em_heap_alloc(p, n);
+		em_heap_alloc(p, n, "pvalloc");
 	return p;
 }
 

@@ -8,9 +8,9 @@
  * guards it.
  *
  * Each real function is found with dlsym on first use (it may be called
- * before the agent's constructor, by another library's). The stack's leaf in
- * a syscall profile is the wrapper itself, so it reads as the function the
- * program called: read, usleep, pthread_mutex_lock, ...
+ * before the agent's constructor, by another library's). Each wrapper passes
+ * its own name, which becomes the stack's leaf in the syscall profile: the
+ * function the program called (read, usleep, pthread_mutex_lock, ...).
  */
 #include "real.h"
 #include "syscalls.h"
@@ -44,7 +44,7 @@
 	({                                                     \
 		uint64_t t0_ = em_sys_begin();                 \
 		__typeof__(REAL(name)(__VA_ARGS__)) r_ = REAL(name)(__VA_ARGS__); \
-		em_sys_end(t0_, which);                        \
+		em_sys_end(t0_, which, #name);                 \
 		r_;                                            \
 	})
 
@@ -263,7 +263,7 @@ EM_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		return r;
 	t0 = em_sys_begin();
 	r = REAL(pthread_mutex_lock)(m);
-	em_sys_end(t0, EM_SYS_FUTEX);
+	em_sys_end(t0, EM_SYS_FUTEX, "pthread_mutex_lock");
 	return r;
 }
 
@@ -299,7 +299,7 @@ EM_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	uint64_t t0 = em_sys_begin();
 	int r = cond_wait_real()(c, m);
 
-	em_sys_end(t0, EM_SYS_FUTEX);
+	em_sys_end(t0, EM_SYS_FUTEX, "pthread_cond_wait");
 	return r;
 }
 
@@ -309,7 +309,7 @@ EM_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	uint64_t t0 = em_sys_begin();
 	int r = cond_timedwait_real()(c, m, abstime);
 
-	em_sys_end(t0, EM_SYS_FUTEX);
+	em_sys_end(t0, EM_SYS_FUTEX, "pthread_cond_timedwait");
 	return r;
 }
 

@@ -30,8 +30,9 @@ enum em_rec_kind {
 #define EM_REC_TRUNCATED	(1u << 0)	/* the unwinder stopped before the root */
 #define EM_REC_DEPTH_LIMIT	(1u << 1)	/* stopped at max_depth */
 #define EM_REC_LOADER_SKIPPED	(1u << 2)	/* not unwound: dlclose or fork in progress */
-#define EM_REC_HOOK		(1u << 3)	/* from a wrapper: frames[0] is the wrapper (kept),
-						 * and every frame is a return address */
+#define EM_REC_HOOK		(1u << 3)	/* from a wrapper: fn is the function the program
+						 * called (the leaf), every frame is a return
+						 * address, the agent's own frames come first */
 #define EM_REC_NOT_TRACKED	(1u << 4)	/* a sampled allocation the live set could not hold */
 
 struct em_rec {
@@ -43,7 +44,9 @@ struct em_rec {
 	int64_t v[2];
 	uint64_t addr;
 	uint64_t aux;
-	char name[16];
+	char name[16];		/* thread name (EM_REC_THREAD_NAME) */
+	const char *fn;		/* EM_REC_HOOK: the hooked function's name, a literal in
+				 * libember.so (mapped for the life of the process) */
 	uint64_t frames[];	/* max_frames entries */
 };
 

@@ -69,7 +69,7 @@ double em_sys_ns(uint64_t ticks)
 	return (double)ticks / ticks_per_ns();
 }
 
-void em_sys_sample(uint64_t ticks, enum em_sys which)
+void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn)
 {
 	int saved_errno = errno;
 	double tpn = ticks_per_ns();
@@ -101,9 +101,12 @@ void em_sys_sample(uint64_t ticks, enum em_sys which)
 	rec->v[1] = 0;
 	rec->aux = which;
 	rec->addr = 0;
-	/* [em_unwind_here, em_sys_sample, the wrapper (read, ...), its caller] */
-	rec->nframes = em_unwind_here(t, 1, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	rec->fn = fn;
+	/* Frames from our caller on (the wrapper, then the program); the writer
+	 * drops the agent's frames and puts fn as the leaf. */
+	rec->nframes = em_unwind_here(t, 0, rec->frames, em_ring__max_frames(em_ring_q), &flags);
 	rec->flags = flags | EM_REC_HOOK;
+	em_stats_count_stack(flags);
 	em_ring__publish(em_ring_q, rec);
 	atomic_fetch_add_explicit(&em_stats.syscall_samples, 1, memory_order_relaxed);
 	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))

@@ -39,7 +39,9 @@ extern atomic_int em_sys_on EM_HIDDEN;
 extern int em_sys_tsc EM_HIDDEN;
 extern __thread int64_t em_sys_left EM_TLS EM_HIDDEN;
 
-void em_sys_sample(uint64_t ticks, enum em_sys which) EM_HIDDEN;
+/* which: the kernel's name for the call (label); fn: the function the
+ * program called (a string literal), the sample's leaf frame. */
+void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn) EM_HIDDEN;
 
 static inline uint64_t em_sys_ticks(void)
 {
@@ -58,7 +60,7 @@ static inline uint64_t em_sys_begin(void)
 
 /* The call returned. Leaves errno alone on the common path; the sampled path
  * saves and restores it. */
-static inline void em_sys_end(uint64_t t0, enum em_sys which)
+static inline void em_sys_end(uint64_t t0, enum em_sys which, const char *fn)
 {
 	uint64_t d;
 
@@ -66,7 +68,7 @@ static inline void em_sys_end(uint64_t t0, enum em_sys which)
 		return;
 	d = em_sys_ticks() - t0;
 	if (__builtin_expect((em_sys_left -= (int64_t)d) < 0, 0))
-		em_sys_sample(d, which);
+		em_sys_sample(d, which, fn);
 }
 
 void em_sys_init(void) EM_HIDDEN;

@@ -238,12 +238,14 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 		/* After a signal frame the next IP is where that code was
 		 * interrupted, not a return address: mark it exact. */
 		pcs[n++] = exact_next ? (ip | EM_PC_EXACT) : ip;
-		if (n == max) {
-			*flags |= EM_REC_DEPTH_LIMIT;
-			break;
-		}
 		exact_next = unw_is_signal_frame(&c) > 0;
 		r = unw_step(&c);
+		if (n == max) {
+			/* Full: cut only if there was more to the stack. */
+			if (r != 0)
+				*flags |= EM_REC_DEPTH_LIMIT;
+			break;
+		}
 		if (r == 0)
 			break;		/* the outermost frame: the stack is complete */
 		if (r < 0) {

@@ -50,6 +50,11 @@ expect_near "small_objects: ~100000 objects estimated from ~390 samples" "$(valu
 expect_near "small_objects: 6.1 MiB in use" "$(value inuse_space small_objects)" 6400000 1600000
 expect_match "the leaf is the allocation function (calloc)" \
 	"$(pprof -traces -focus=calloc_table "$prof" 2>/dev/null | tr -s ' \n' ' ')" ' calloc calloc_table main '
+expect_match "the leaf is the allocation function (malloc)" \
+	"$(pprof -traces -focus=keep_blocks "$prof" 2>/dev/null | tr -s ' \n' ' ')" ' malloc keep_blocks main '
+expect_match "the leaf is the allocation function (realloc)" \
+	"$(pprof -traces -focus=grow_buffer "$prof" 2>/dev/null | tr -s ' \n' ' ')" ' realloc grow_buffer main '
+expect_no_match "no agent frames in the stacks" "$(pprof -traces "$prof" 2>/dev/null)" 'em_|_slow|realloc_as|libember'
 
 # EMBER_HEAP_RATE=1: every allocation recorded, exact values.
 rm -rf "$TMP/x" && mkdir "$TMP/x"

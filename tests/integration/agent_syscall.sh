@@ -43,7 +43,9 @@ expect_match "label syscall=futex (the mutex)" "$tags" ': futex$'
 top=$(pprof -sample_index=delay -top -nodecount=50 "$prof" 2>/dev/null)
 expect_match "leaf: usleep as the program called it" "$top" '  usleep$'
 expect_match "leaf: pthread_mutex_lock" "$top" '  pthread_mutex_lock$'
-expect_no_match "no agent frames in the stacks" "$(pprof -traces "$prof" 2>/dev/null)" 'em_sys|em_unwind'
+expect_no_match "no agent frames in the stacks" "$(pprof -traces "$prof" 2>/dev/null)" 'em_|libember'
+expect_match "leaf: read, called from wait_for_pipe" \
+	"$(pprof -traces -focus=wait_for_pipe "$prof" 2>/dev/null | tr -s ' \n' ' ')" ' read wait_for_pipe '
 
 # Default rate (1 ms): every long sleep is still taken, with weight ~1.
 rm -rf "$TMP/d" && mkdir "$TMP/d"
