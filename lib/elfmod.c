@@ -209,6 +209,8 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsign
 	n = em_symtab__add_elf(&m->syms, m->elf);
 	if (n >= 0 && !main_symtab && m->debug.elf)
 		n = em_symtab__add_elf(&m->syms, m->debug.elf);
+	if (n >= 0 && em_symtab__add_plt(&m->syms, m->elf) == -ENOMEM)
+		n = -ENOMEM;	/* a PLT we cannot read only leaves its stubs unnamed */
 	if (n == -ENOMEM)
 		return -ENOMEM;
 	if (n < 0) {

@@ -152,6 +152,124 @@ long em_symtab__add_elf(struct em_symtab *st, Elf *elf)
 	return total;
 }
 
+/* The section called name, with its header, or NULL. */
+static Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, sh))
+			return NULL;
+		n = elf_strptr(elf, shstrndx, sh->sh_name);
+		if (n && strcmp(n, name) == 0)
+			return scn;
+	}
+	return NULL;
+}
+
+long em_symtab__add_plt(struct em_symtab *st, Elf *elf)
+{
+	GElf_Shdr rsh, dsh, psh, strsh;
+	Elf_Scn *rscn, *dscn, *pscn, *strscn;
+	Elf_Data *rdata, *ddata, *strdata;
+	size_t nrel, nsym, strsize, first, need = 0, off = 0;
+	const char *strs;
+	GElf_Ehdr eh;
+	char *owned;
+	long added = 0;
+	int err;
+
+	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || st->owned)
+		return 0;
+	rscn = section_named(elf, ".rela.plt", &rsh);
+	if (!rscn || rsh.sh_type != SHT_RELA || rsh.sh_size == 0)
+		return 0;
+	/* Lazy-binding stubs follow a 16-byte header in .plt; with IBT the
+	 * entry points are in .plt.sec, one per relocation, no header. */
+	pscn = section_named(elf, ".plt.sec", &psh);
+	first = 0;
+	if (!pscn) {
+		pscn = section_named(elf, ".plt", &psh);
+		first = 16;
+	}
+	if (!pscn || psh.sh_type != SHT_PROGBITS || !(psh.sh_flags & SHF_EXECINSTR))
+		return 0;
+	dscn = elf_getscn(elf, rsh.sh_link);
+	if (!dscn || !gelf_getshdr(dscn, &dsh) || dsh.sh_type != SHT_DYNSYM)
+		return -EINVAL;
+	strscn = elf_getscn(elf, dsh.sh_link);
+	if (!strscn || !gelf_getshdr(strscn, &strsh) || strsh.sh_type != SHT_STRTAB)
+		return -EINVAL;
+	rdata = elf_getdata(rscn, NULL);
+	ddata = elf_getdata(dscn, NULL);
+	strdata = elf_getdata(strscn, NULL);
+	if (!rdata || !ddata || !strdata || !strdata->d_buf || strdata->d_size == 0 ||
+	    rsh.sh_entsize != gelf_fsize(elf, ELF_T_RELA, 1, EV_CURRENT) ||
+	    dsh.sh_entsize != gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT))
+		return -EINVAL;
+	strs = strdata->d_buf;
+	strsize = strdata->d_size;
+	if (strs[strsize - 1] != '\0')
+		return -EINVAL;
+	nrel = rdata->d_size / rsh.sh_entsize;
+	nsym = ddata->d_size / dsh.sh_entsize;
+	/* The stubs must fit in the section: a count that says otherwise is
+	 * not a layout we know, and nothing is named. */
+	if (nrel > EM_SYMTAB_MAX_SYMS || first + nrel * 16 > psh.sh_size)
+		return 0;
+	/* One block for every "name@plt" (names are bounded by strsize). */
+	for (size_t i = 0; i < nrel; i++) {
+		GElf_Rela r;
+		GElf_Sym s;
+		size_t k;
+
+		if (!gelf_getrela(rdata, (int)i, &r))
+			return -EINVAL;
+		k = GELF_R_SYM(r.r_info);
+		if (k == 0 || k >= nsym || !gelf_getsym(ddata, (int)k, &s) || s.st_name >= strsize)
+			continue;
+		need += strlen(strs + s.st_name) + sizeof("@plt");
+	}
+	if (!need)
+		return 0;
+	owned = malloc(need);
+	if (!owned)
+		return -ENOMEM;
+	for (size_t i = 0; i < nrel; i++) {
+		uint64_t addr = psh.sh_addr + first + i * 16;
+		GElf_Rela r;
+		GElf_Sym s;
+		size_t k, len;
+		char *name;
+
+		gelf_getrela(rdata, (int)i, &r);
+		k = GELF_R_SYM(r.r_info);
+		if (k == 0 || k >= nsym || !gelf_getsym(ddata, (int)k, &s) || s.st_name >= strsize ||
+		    !strs[s.st_name])
+			continue;
+		len = strlen(strs + s.st_name);
+		name = owned + off;
+		memcpy(name, strs + s.st_name, len);
+		memcpy(name + len, "@plt", sizeof("@plt"));
+		off += len + sizeof("@plt");
+		err = grow(st, st->n + 1);
+		if (err) {
+			free(owned);
+			return err;
+		}
+		/* Ranked below every real symbol, though none shares a stub's address. */
+		st->syms[st->n++] = (struct em_sym){ addr, addr + 16, name, 0x7fffffffu };
+		added++;
+	}
+	st->owned = owned;
+	return added;
+}
+
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct em_sym *x = a, *y = b;
@@ -222,5 +340,6 @@ void em_symtab__clear(struct em_symtab *st)
 	if (!st)
 		return;
 	free(st->syms);
+	free(st->owned);
 	memset(st, 0, sizeof(*st));
 }

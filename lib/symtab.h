@@ -32,6 +32,7 @@ struct em_symtab {
 	struct em_sym *syms;	/* sorted by addr after em_symtab__finish() */
 	size_t n, cap;
 	size_t nsections;	/* symbol sections that were read */
+	char *owned;		/* names made here ("write@plt"), one block */
 };
 
 /*
@@ -43,6 +44,17 @@ struct em_symtab {
  * symbol section, -E2BIG past EM_SYMTAB_MAX_SYMS, -ENOMEM.
  */
 long em_symtab__add_elf(struct em_symtab *st, Elf *elf);
+
+/*
+ * em_symtab__add_plt() - name the PLT stubs of an x86-64 object after the
+ * functions they jump to ("clock_gettime@plt", as perf and objdump do), from
+ * .rela.plt and .dynsym: a sample that lands in a stub is attributed rather
+ * than left as a bare address. Uses .plt.sec when the object has one (IBT),
+ * else .plt after its 16-byte header. Returns the number of stubs named
+ * (0 for other machines or objects without a PLT), -EINVAL for malformed
+ * sections, -ENOMEM.
+ */
+long em_symtab__add_plt(struct em_symtab *st, Elf *elf);
 
 /*
  * em_symtab__finish() - sort, keep one name per address and settle the ends

@@ -95,6 +95,35 @@ static void aliases_prefer_the_plain_name(void **state)
 	close_elf(&o);
 }
 
+/* PLT stubs are named after their targets, in .rela.plt order, 16 bytes
+ * apart after .plt's header (objdump -d -j .plt shows the same). */
+static void plt_stubs_are_named(void **state)
+{
+	const char *progs[] = { "symprog", "symprog-stripped-bare" };
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		struct em_symtab st = { 0 };
+		const struct em_sym *g, *p;
+		struct open_elf o;
+		Elf *elf = open_elf(prog_path(progs[k]), &o);
+
+		em_symtab__add_elf(&st, elf);
+		assert_true(em_symtab__add_plt(&st, elf) >= 8);
+		em_symtab__finish(&st);
+		g = em_symtab__find_name(&st, "getenv@plt");
+		p = em_symtab__find_name(&st, "putchar@plt");
+		assert_non_null(g);
+		assert_non_null(p);
+		assert_int_equal(g->end - g->addr, 16);
+		assert_int_equal(p->addr, g->addr + 16);	/* .rela.plt order */
+		assert_ptr_equal(em_symtab__find(&st, g->addr + 11), g);
+		assert_string_equal(em_symtab__find(&st, p->addr)->name, "putchar@plt");
+		em_symtab__clear(&st);	/* frees the names too (ASan checks) */
+		close_elf(&o);
+	}
+}
+
 /* Copies symprog to a temp file with its .symtab section header changed by fn. */
 static char *patched_copy(void (*fn)(unsigned char *img, Elf64_Shdr *symtab, Elf64_Shdr *all))
 {
@@ -200,6 +229,7 @@ int main(void)
 		cmocka_unit_test(finds_functions_of_the_test_program),
 		cmocka_unit_test(stripped_binary_has_only_dynamic_symbols),
 		cmocka_unit_test(aliases_prefer_the_plain_name),
+		cmocka_unit_test(plt_stubs_are_named),
 		cmocka_unit_test(corrupt_symbol_sections_are_rejected),
 	};
 
