@@ -233,8 +233,14 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 		return n;
 	}
 	for (;;) {
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0) {
+			/* A step that succeeded but left no return address: the
+			 * frame had no unwind information and a guess went
+			 * nowhere. Real stacks end at a frame whose CFI says so
+			 * (unw_step returns 0 below). */
+			*flags |= EM_REC_TRUNCATED;
 			break;
+		}
 		/* After a signal frame the next IP is where that code was
 		 * interrupted, not a return address: mark it exact. */
 		pcs[n++] = exact_next ? (ip | EM_PC_EXACT) : ip;
@@ -246,8 +252,20 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 				*flags |= EM_REC_DEPTH_LIMIT;
 			break;
 		}
-		if (r == 0)
-			break;		/* the outermost frame: the stack is complete */
+		if (r == 0) {
+			/* libunwind also ends a stack at a frame it has no unwind
+			 * information for when %rbp is 0 there (its guess for
+			 * "outermost"). A real outermost frame (_start, clone3)
+			 * has CFI that says so; anything else was cut short.
+			 * Look the frame up as libunwind did (a return address
+			 * belongs to the call before it). need = 0: no malloc. */
+			unw_proc_info_t pi;
+			unw_word_t at = (n > 1 && !(pcs[n - 1] & EM_PC_EXACT)) ? ip - 1 : ip;
+
+			if (find_proc_info(as, at, &pi, 0, u) < 0)
+				*flags |= EM_REC_TRUNCATED;
+			break;
+		}
 		if (r < 0) {
 			*flags |= EM_REC_TRUNCATED;
 			break;
