@@ -19,9 +19,29 @@ expect_eq "without the agent the program runs on" "$("$PROGS/flush_api")" "agent
 rm -rf "$TMP/owner" && mkdir "$TMP/owner"
 err=$(EMBER_OUTPUT=$TMP/owner EMBER_HZ=250 LD_PRELOAD="$LIBEMBER $PROGS/libsigowner.so" \
 	"$PROGS/cpu_split" 2000 2>&1 >/dev/null)
-expect_match "the owner of SIGPROF never gets one of the agent's signals" "$err" 'sigowner: foreign SIGPROF 0$'
+expect_match "the owner of SIGPROF never gets one of the agent's signals" "$err" 'sigowner: foreign timer signals 0$'
 prof=$(only_profile "$TMP/owner" cpu)
 expect_near "CPU is still profiled, on another signal (burn_a ~50%)" "$(pprof_cum_pct "$prof" burn_a)" 50 12
+# EMBER_SIGNAL names the signal the library owns: one warning, another is used.
+rm -rf "$TMP/owner2" && mkdir "$TMP/owner2"
+err=$(EMBER_OUTPUT=$TMP/owner2 EMBER_HZ=250 EMBER_SIGNAL=PROF LD_PRELOAD="$LIBEMBER $PROGS/libsigowner.so" \
+	"$PROGS/cpu_split" 1000 2>&1 >/dev/null)
+expect_match "EMBER_SIGNAL=PROF, taken: one warning naming the variable" "$err" \
+	"^ember: warning: EMBER_SIGNAL: signal $(kill -l PROF) already has a handler; choosing another$"
+expect_eq "exactly one warning" "$(printf '%s\n' "$err" | grep -c warning)" 1
+expect_match "and its owner still gets none of the agent's signals" "$err" 'sigowner: foreign timer signals 0$'
+expect_near "CPU is still profiled (burn_a ~50%)" "$(pprof_cum_pct "$(only_profile "$TMP/owner2" cpu)" burn_a)" 50 12
+# No signal free at all: CPU profiling is off with one warning; the rest runs.
+rm -rf "$TMP/owner3" && mkdir "$TMP/owner3"
+err=$(SIGOWNER_ALL=1 EMBER_OUTPUT=$TMP/owner3 LD_PRELOAD="$LIBEMBER $PROGS/libsigowner.so" \
+	"$PROGS/cpu_split" 500 2>&1 >/dev/null); rc=$?
+expect_eq "no free signal: the program exits normally" "$rc" 0
+expect_match "no free signal: one warning says CPU profiling is off" "$err" \
+	'^ember: warning: no free signal for CPU sampling .*; CPU profiling is off$'
+expect_eq "exactly one warning" "$(printf '%s\n' "$err" | grep -c warning)" 1
+expect_match "no free signal: the owner gets none of the agent's signals" "$err" 'sigowner: foreign timer signals 0$'
+expect_eq "no free signal: no CPU samples" "$(pprof -raw "$(only_profile "$TMP/owner3" cpu)" 2>/dev/null | sed -n 's/.* \([0-9]*\) CPU samples.*/\1/p')" 0
+check "no free signal: the heap profile is still written" test -s "$(only_profile "$TMP/owner3" heap)"
 
 # Bad settings: one warning naming the variable, defaults used, the program runs on.
 rm -rf "$TMP/bad" && mkdir "$TMP/bad"
