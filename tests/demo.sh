@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 OUTPUT=${OUTPUT:-build}
 B=$OUTPUT
-out=ember-out/demo
+out=${DEMO_OUT:-ember-out/demo}
 secs=${DEMO_SECONDS:-5}
 
 rm -rf "$out" && mkdir -p "$out"
