@@ -192,14 +192,24 @@ regen-golden: all
 	$(Q)OUTPUT=$(OUTPUT) REGEN=1 bash tests/integration/flame_golden.sh
 
 # ---- fuzzing ---------------------------------------------------------------
-FUZZ_TIME ?= 600
-FUZZ_OUT  := build/fuzz
-FUZZ_SRCS := $(filter-out lib/log.c,$(LIB_SRCS))
-$(FUZZ_OUT)/fuzz_profile: tests/fuzz/fuzz_profile.c $(LIB_SRCS) $(OUTPUT)/gen/profile.pb-c.c
+# One object per source, so that each gets its header dependencies (-MMD):
+# compiled with coverage (fuzzer-no-link), libFuzzer's main added at the link.
+FUZZ_TIME  ?= 600
+FUZZ_OUT   := build/fuzz
+FUZZ_SRCS  := tests/fuzz/fuzz_profile.c $(LIB_SRCS)
+FUZZ_OBJS  := $(FUZZ_SRCS:%.c=$(FUZZ_OUT)/obj/%.o) $(FUZZ_OUT)/obj/gen/profile.pb-c.o
+FUZZ_FLAGS := -g -O1 -MMD -MP -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen \
+              -fsanitize=fuzzer-no-link,address,undefined
+$(FUZZ_OUT)/obj/%.o: %.c
 	$(call msg,FUZZ-CC,$@)
-	$(Q)mkdir -p $(@D) && $(CLANG) -g -O1 -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(OUTPUT)/gen/profile.pb-c.c \
-		$(LIBS)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(FUZZ_FLAGS) -c $< -o $@
+$(FUZZ_OUT)/obj/gen/%.o: $(OUTPUT)/gen/%.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(FUZZ_FLAGS) -c $< -o $@
+$(FUZZ_OBJS): | $(OUTPUT)/gen/profile.pb-c.h
+$(FUZZ_OUT)/fuzz_profile: $(FUZZ_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_OBJS) $(LIBS)
 
 fuzz: deps $(FUZZ_OUT)/fuzz_profile
 	$(Q)tests/fuzz/run.sh $(FUZZ_OUT)/fuzz_profile $(FUZZ_TIME)
@@ -223,7 +233,7 @@ BENCH_WORK := $(patsubst bench/work/%.c,$(OUTPUT)/bench/work/%,$(wildcard bench/
 $(OUTPUT)/bench/work/%: bench/work/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -g -O2 -fomit-frame-pointer -pthread -Wall -Wextra -Werror \
-		-o $@ $<
+		-MMD -MP -o $@ $<
 
 bench: deps-bench all progs $(BENCH_BINS) $(BENCH_WORK)
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
@@ -245,6 +255,8 @@ clean:
 	$(call msg,CLEAN,build)
 	$(Q)rm -rf build
 
--include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)
+# Header dependencies (-MMD -MP) of everything built from the tree's sources.
+-include $(ALL_OBJS:.o=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d) $(BENCH_WORK:=.d) \
+         $(PROG_DEPS) $(FUZZ_OBJS:.o=.d)
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -27,6 +27,16 @@ static void warnf(em_warn_fn warn, const char *fmt, ...)
 	warn(msg);
 }
 
+/* A bad value as quoted in a warning: at most 64 characters, so that a long
+ * one cannot push what is used instead out of the message. */
+static const char *shown(const char *v, char buf[72])
+{
+	if (strlen(v) <= 64)
+		return v;
+	snprintf(buf, 72, "%.61s...", v);
+	return buf;
+}
+
 /* Unsigned integer in [lo, hi] with an optional unit suffix table. */
 struct suffix {
 	const char *name;
@@ -116,13 +126,14 @@ long em_config_parse_events(const char *s, char *bad, size_t bad_len)
 	return bits;
 }
 
+/* An empty value is not passed here: like an unset variable, it keeps the default. */
 static bool parse_bool(const char *s, bool *out)
 {
 	if (!strcmp(s, "1") || !strcasecmp(s, "yes") || !strcasecmp(s, "true") ||
 	    !strcasecmp(s, "on"))
 		*out = true;
 	else if (!strcmp(s, "0") || !strcasecmp(s, "no") || !strcasecmp(s, "false") ||
-		 !strcasecmp(s, "off") || !*s)
+		 !strcasecmp(s, "off"))
 		*out = false;
 	else
 		return false;
@@ -160,7 +171,7 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 {
 	const char *v;
 	uint64_t n;
-	char bad[64];
+	char bad[64], sh[72];
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->output, sizeof(c->output), "ember-out");
@@ -178,7 +189,7 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 		else
 			snprintf(c->output, sizeof(c->output), "%s", v);
 	}
-	if ((v = get("EMBER_EVENTS"))) {
+	if ((v = get("EMBER_EVENTS")) && *v) {
 		long bits = em_config_parse_events(v, bad, sizeof(bad));
 
 		if (bits < 0)
@@ -192,14 +203,14 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 			c->hz = (unsigned)n;
 		else
 			warnf(warn, "EMBER_HZ: '%s' is not a rate from 1 to %d samples per second; "
-				    "using %d", v, EM_MAX_HZ, EM_DEFAULT_HZ);
+				    "using %d", shown(v, sh), EM_MAX_HZ, EM_DEFAULT_HZ);
 	}
 	if ((v = get("EMBER_INTERVAL"))) {
 		if (parse_u64(v, 0, 86400, sec_sfx, &n))
 			c->interval = (unsigned)n;
 		else
 			warnf(warn, "EMBER_INTERVAL: '%s' is not a number of seconds (0-86400); "
-				    "using %d", v, EM_DEFAULT_INTERVAL);
+				    "using %d", shown(v, sh), EM_DEFAULT_INTERVAL);
 	}
 	if ((v = get("EMBER_HTTP")) && *v) {
 		const char *colon = strrchr(v, ':');
@@ -208,46 +219,44 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 		if (!colon || !parse_u64(colon + 1, 0, 65535, NULL, &n) ||
 		    strlen(v) >= sizeof(c->http))
 			warnf(warn, "EMBER_HTTP: '%s' is not HOST:PORT (e.g. 127.0.0.1:6060); "
-				    "the HTTP endpoints are off", v);
+				    "the HTTP endpoints are off", shown(v, sh));
 		else
 			snprintf(c->http, sizeof(c->http), "%s", v);
 	}
-	if ((v = get("EMBER_NO_CHILDREN")) && !parse_bool(v, &c->no_children))
-		warnf(warn, "EMBER_NO_CHILDREN: '%s' is not 0 or 1; using 0", v);
+	if ((v = get("EMBER_NO_CHILDREN")) && *v && !parse_bool(v, &c->no_children))
+		warnf(warn, "EMBER_NO_CHILDREN: '%s' is not 0 or 1; using 0", shown(v, sh));
 	if ((v = get("EMBER_MAX_DEPTH"))) {
 		if (parse_u64(v, 4, EM_MAX_DEPTH_LIMIT, NULL, &n))
 			c->max_depth = (unsigned)n;
 		else
-			warnf(warn, "EMBER_MAX_DEPTH: '%s' is not a depth from 4 to %d; using %d", v,
-			      EM_MAX_DEPTH_LIMIT, EM_DEFAULT_DEPTH);
+			warnf(warn, "EMBER_MAX_DEPTH: '%s' is not a depth from 4 to %d; using %d",
+			      shown(v, sh), EM_MAX_DEPTH_LIMIT, EM_DEFAULT_DEPTH);
 	}
 	if ((v = get("EMBER_SIGNAL")) && *v && strcasecmp(v, "auto")) {
 		int sig = parse_signal(v);
 
 		if (sig < 0)
 			warnf(warn, "EMBER_SIGNAL: '%s' is not PROF or RTMIN+N; choosing automatically",
-			      v);
+			      shown(v, sh));
 		else
 			c->signal = sig;
 	}
-	if ((v = get("EMBER_TID_LABEL")) && !parse_bool(v, &c->tid_label)) {
-		c->tid_label = true;
-		warnf(warn, "EMBER_TID_LABEL: '%s' is not 0 or 1; using 1", v);
-	}
+	if ((v = get("EMBER_TID_LABEL")) && *v && !parse_bool(v, &c->tid_label))
+		warnf(warn, "EMBER_TID_LABEL: '%s' is not 0 or 1; using 1", shown(v, sh));
 	if ((v = get("EMBER_HEAP_RATE"))) {
 		if (parse_u64(v, 1, 1ULL << 40, size_sfx, &n))
 			c->heap_rate = n;
 		else
 			warnf(warn, "EMBER_HEAP_RATE: '%s' is not a byte count (e.g. 524288 or 512k); "
-				    "using %d", v, EM_DEFAULT_HEAP_RATE);
+				    "using %d", shown(v, sh), EM_DEFAULT_HEAP_RATE);
 	}
 	if ((v = get("EMBER_SYSCALL_RATE"))) {
 		if (parse_u64(v, 1, 3600ULL * 1000000000ULL, time_sfx, &n))
 			c->syscall_rate = n;
 		else
 			warnf(warn, "EMBER_SYSCALL_RATE: '%s' is not a duration (e.g. 1000000 or 1ms); "
-				    "using %d", v, EM_DEFAULT_SYSCALL_RATE);
+				    "using %d", shown(v, sh), EM_DEFAULT_SYSCALL_RATE);
 	}
-	if ((v = get("EMBER_VERBOSE")) && !parse_bool(v, &c->verbose))
-		warnf(warn, "EMBER_VERBOSE: '%s' is not 0 or 1; using 0", v);
+	if ((v = get("EMBER_VERBOSE")) && *v && !parse_bool(v, &c->verbose))
+		warnf(warn, "EMBER_VERBOSE: '%s' is not 0 or 1; using 0", shown(v, sh));
 }

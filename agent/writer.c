@@ -210,8 +210,8 @@ static void write_one(struct em_collector *c, const char *kind, const char *defa
 	err = mkdir_p(w.dir);
 	if (err) {
 		if (!w.dir_warned)
-			em_warn("cannot create %s: %s; profiles are not written", w.dir,
-				strerror(-err));
+			em_warn("EMBER_OUTPUT: cannot create %s: %s; profiles are not written",
+				w.dir, strerror(-err));
 		w.dir_warned = true;
 		return;
 	}

@@ -5,7 +5,12 @@
 # without frame pointers, PIE and non-PIE, stripped with separate debug files.
 
 PROGS_OUT     := $(OUTPUT)/tests/progs
-PROG_CFLAGS   := -g -O2 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen
+# Header dependencies go to $@.d, included by the top-level Makefile. -MF and
+# -MT name the rule's target even where the compiler writes $@.full or a .so.
+# Recursive (=) so that $@ is the target of the recipe using it.
+PROG_DEPFLAGS  = -MMD -MP -MF $@.d -MT $@
+PROG_CFLAGS    = -g -O2 -pthread -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -I$(OUTPUT)/gen \
+                 $(PROG_DEPFLAGS)
 PROG_FP       := -fno-omit-frame-pointer
 PROG_NOFP     := -fomit-frame-pointer
 
@@ -77,7 +82,8 @@ $(PROGS_OUT)/symprog-stripped-bare: $(SYMPROG_DEPS)
 
 $(PROGS_OUT)/symcpp: tests/progs/symcpp.cc tests/progs/symprog.h
 	$(call msg,CXX,$@)
-	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -Wall -Wextra -Werror $(PROG_FP) -o $@ $<
+	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -Wall -Wextra -Werror $(PROG_DEPFLAGS) $(PROG_FP) \
+		-o $@ $<
 
 PROG_EXTRA    := $(PROGS_OUT)/libsymlib.so $(PROGS_OUT)/symprog-nofp $(PROGS_OUT)/symprog-nopie \
                  $(PROGS_OUT)/symprog-stripped-id $(PROGS_OUT)/symprog-stripped-link \
@@ -91,7 +97,7 @@ $(PROGS_OUT)/libdlwork.so: tests/progs/libdlwork.c tests/progs/burn.h
 
 $(PROGS_OUT)/cxx_throw: tests/progs/cxx_throw.cc
 	$(call msg,CXX,$@)
-	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -pthread -Wall -Wextra -Werror $(PROG_DEPFLAGS) -o $@ $<
 
 # Known-answer CPU split: without frame pointers, so stacks must be unwound
 # with CFI through the program and through glibc's qsort.
@@ -104,5 +110,10 @@ $(PROGS_OUT)/libsigowner.so: tests/progs/libsigowner.c
 	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
 
 PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw $(PROGS_OUT)/libsigowner.so
+
+# The .d files of everything above (programs: $@.d; tools: gcc's default name
+# for -MMD with -o, also $@.d), for the top-level Makefile's -include;
+# recursive, so that PROG_EXTRA entries added further down count too.
+PROG_DEPS      = $(PROG_BINS:=.d) $(PROG_EXTRA:=.d) $(TOOL_BINS:=.d)
 
 progs: $(PROG_BINS) $(TOOL_BINS) $(PROG_EXTRA)
