@@ -147,7 +147,9 @@ int em_read_file(const char *path, size_t max, unsigned char **out, size_t *out_
 			size_t ncap = cap ? cap * 2 : 65536;
 			unsigned char *nbuf;
 
-			if (ncap > max + 1)
+			/* Room for one byte past the cap, to see a file that
+			 * exceeds it (max == SIZE_MAX: no cap to look past). */
+			if (max < SIZE_MAX && ncap > max + 1)
 				ncap = max + 1;
 			if (ncap <= len) {
 				err = -EFBIG;

@@ -302,6 +302,12 @@ static void read_returns_exactly_the_file(void **state)
 	assert_int_equal(out_len, len);
 	assert_memory_equal(out, data, len);
 	free(out);
+	out = NULL;
+	/* no cap at all (max + 1 must not wrap to 0) */
+	assert_int_equal(em_read_file(tmp("in"), SIZE_MAX, &out, &out_len), 0);
+	assert_int_equal(out_len, len);
+	assert_memory_equal(out, data, len);
+	free(out);
 	free(data);
 }
 
