@@ -5,18 +5,26 @@
 # rate); output and exit status must be identical, nothing may crash or hang,
 # and each run leaves a readable profile where it lived long enough.
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$EMBER" "$PROGS/thread_storm"
+need "$LIBEMBER" "$EMBER" "$PROGS/thread_storm" "$PROGS/close_fds" "$PROGS/phdr_loop"
 export EMBER_HZ=10000 EMBER_INTERVAL=1
 
-# same_behaviour NAME CMD...: compare plain and preloaded runs.
+# same_behaviour NAME CMD...: compare plain and preloaded runs. AGENT_SAYS, if
+# set, is a line the agent is documented to print in this run: it must be in
+# the preloaded output exactly once, and is left out of the comparison.
 same_behaviour() {
-	local name=$1 out; shift
+	local name=$1 out said; shift
 	out=$TMP/$name
 	rm -rf "$out" && mkdir -p "$out"
 	timeout 120 "$@" > "$out.plain" 2>&1; local rc_plain=$?
 	# timeout outside the preload: only the program itself is profiled.
 	timeout 120 env EMBER_OUTPUT="$out" LD_PRELOAD="$LIBEMBER" "$@" > "$out.agent" 2>&1
 	local rc_agent=$?
+	if [ -n "${AGENT_SAYS:-}" ]; then
+		said=$(grep -cxF -- "$AGENT_SAYS" "$out.agent")
+		expect_eq "$name: the agent printed '$AGENT_SAYS' once" "$said" 1
+		grep -vxF -- "$AGENT_SAYS" "$out.agent" > "$out.agent.rest"
+		mv "$out.agent.rest" "$out.agent"
+	fi
 	if [ "$rc_plain" = "$rc_agent" ] && cmp -s "$out.plain" "$out.agent"; then
 		ok "$name: same output and exit status ($rc_plain) with the agent"
 	else
@@ -57,6 +65,48 @@ same_behaviour close_fds "$PROGS/close_fds"
 readable close_fds "$TMP/close_fds"
 same_behaviour dlopen_loop "$PROGS/dlopen_loop" "$PROGS/libdlwork.so" 400
 readable dlopen_loop "$TMP/dlopen_loop"
+
+# closefrom, close_range and dup2 over every descriptor, with the HTTP
+# endpoint on so the agent has descriptors of its own (from 900 up) among the
+# program's. The program plants descriptors around them and checks that each
+# was closed, then works with new ones.
+for mode in closefrom close_range; do
+	EMBER_HTTP=127.0.0.1:0 same_behaviour "close_fds-$mode" "$PROGS/close_fds" "$mode"
+	readable "close_fds-$mode" "$TMP/close_fds-$mode" close_fds_burn
+done
+# dup2 onto the endpoint's number takes it: the agent gives the endpoint up
+# with one warning, the only line it may add.
+AGENT_SAYS="ember: warning: the program reused the HTTP endpoint's descriptor; /debug/pprof is off" \
+	EMBER_HTTP=127.0.0.1:0 same_behaviour close_fds-dup2 "$PROGS/close_fds" dup2
+readable close_fds-dup2 "$TMP/close_fds-dup2" close_fds_burn
+# After closefrom(3) the endpoint still answers, while the program burns CPU.
+rm -rf "$TMP/cf-http" && mkdir "$TMP/cf-http"
+timeout 60 env EMBER_OUTPUT="$TMP/cf-http" EMBER_HTTP=127.0.0.1:0 EMBER_VERBOSE=1 \
+	LD_PRELOAD="$LIBEMBER" "$PROGS/close_fds" closefrom > "$TMP/cf-http.out" 2> "$TMP/cf-http.err" &
+pid=$!
+port=
+for _ in $(seq 100); do
+	if grep -q '^closefrom: ' "$TMP/cf-http.out"; then
+		port=$(sed -n 's/.*serving \/debug\/pprof on .* (port \([0-9]*\)).*/\1/p' "$TMP/cf-http.err")
+		break
+	fi
+	sleep 0.1
+done
+if [ -n "$port" ]; then
+	expect_match "close_fds-closefrom: the HTTP endpoint answers after closefrom(3)" \
+		"$(curl -s --max-time 10 "http://127.0.0.1:$port/debug/pprof/")" 'ember agent'
+	wait $pid
+else
+	not_ok "close_fds-closefrom: the HTTP endpoint answers after closefrom(3)" \
+		"no 'closefrom:' line or no port within 10 s" "$(cat "$TMP/cf-http.out" "$TMP/cf-http.err")"
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+fi
+
+# dl_iterate_phdr and dladdr in a loop while another thread dlopens and
+# dlcloses: samples land inside the loader while it holds its locks.
+same_behaviour phdr_loop "$PROGS/phdr_loop" "$PROGS/libdlwork.so"
+readable phdr_loop "$TMP/phdr_loop" phdr_round
 
 # Every way of making a child. Each child writes its own profile.
 for mode in fork fork-exit fork-exec vfork spawn; do
