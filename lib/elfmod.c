@@ -219,6 +219,16 @@ int em_elfmod__load(struct em_elfmod *m, const struct em_debug_search *s, unsign
 		em_symtab__clear(&m->syms);
 	}
 	em_symtab__finish(&m->syms);
+	/* Stripped of local symbols everywhere: name the outlined parts of
+	 * exported functions (foo.part, foo.cold) from their jumps and CFI. */
+	if (!main_symtab && !(m->debug.elf && has_section(m->debug.elf, SHT_SYMTAB, NULL))) {
+		long k = em_symtab__add_split_parts(&m->syms, m->elf);
+
+		if (k == -ENOMEM)
+			return -ENOMEM;
+		if (k > 0)
+			em_symtab__finish(&m->syms);
+	}
 	dw_elf = !want_dwarf				 ? NULL
 		 : m->debug.elf && has_dwarf(m->debug.elf) ? m->debug.elf
 		 : main_dwarf				 ? m->elf

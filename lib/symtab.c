@@ -152,6 +152,23 @@ long em_symtab__add_elf(struct em_symtab *st, Elf *elf)
 	return total;
 }
 
+/* Blocks of names made here, freed with the table. */
+struct em_symtab_names {
+	struct em_symtab_names *next;
+	char data[];
+};
+
+static char *names_block(struct em_symtab *st, size_t len)
+{
+	struct em_symtab_names *b = malloc(sizeof(*b) + len);
+
+	if (!b)
+		return NULL;
+	b->next = st->owned;
+	st->owned = b;
+	return b->data;
+}
+
 /* The section called name, with its header, or NULL. */
 static Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr *sh)
 {
@@ -184,7 +201,7 @@ long em_symtab__add_plt(struct em_symtab *st, Elf *elf)
 	long added = 0;
 	int err;
 
-	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || st->owned)
+	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64)
 		return 0;
 	rscn = section_named(elf, ".rela.plt", &rsh);
 	if (!rscn || rsh.sh_type != SHT_RELA || rsh.sh_size == 0)
@@ -237,7 +254,7 @@ long em_symtab__add_plt(struct em_symtab *st, Elf *elf)
 	}
 	if (!need)
 		return 0;
-	owned = malloc(need);
+	owned = names_block(st, need);
 	if (!owned)
 		return -ENOMEM;
 	for (size_t i = 0; i < nrel; i++) {
@@ -258,15 +275,227 @@ long em_symtab__add_plt(struct em_symtab *st, Elf *elf)
 		memcpy(name + len, "@plt", sizeof("@plt"));
 		off += len + sizeof("@plt");
 		err = grow(st, st->n + 1);
-		if (err) {
-			free(owned);
+		if (err)
 			return err;
-		}
 		/* Ranked below every real symbol, though none shares a stub's address. */
 		st->syms[st->n++] = (struct em_sym){ addr, addr + 16, name, 0x7fffffffu };
 		added++;
 	}
-	st->owned = owned;
+	return added;
+}
+
+/* The bytes at [addr, addr + len) of the loaded section holding them (an
+ * executable one if exec), or NULL. */
+static const unsigned char *section_bytes(Elf *elf, uint64_t addr, uint64_t len, bool exec)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (exec && !(sh.sh_flags & SHF_EXECINSTR)) ||
+		    addr < sh.sh_addr || addr - sh.sh_addr >= sh.sh_size ||
+		    len > sh.sh_addr + sh.sh_size - addr)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != sh.sh_size)
+			return NULL;
+		return (const unsigned char *)d->d_buf + (addr - sh.sh_addr);
+	}
+	return NULL;
+}
+
+static const unsigned char *code_at(Elf *elf, uint64_t addr, uint64_t len)
+{
+	return section_bytes(elf, addr, len, true);
+}
+
+static const unsigned char *code_or_data_at(Elf *elf, uint64_t addr, uint64_t len)
+{
+	return section_bytes(elf, addr, len, false);
+}
+
+/*
+ * The function starts that .eh_frame_hdr lists (sorted, as the linker
+ * writes them), with each FDE's address, for the common encoding: version
+ * 1, eh_frame_ptr pcrel|sdata4, fde_count udata4, table datarel|sdata4
+ * (GNU ld, gold and lld). Anything else is not read (NULL).
+ */
+struct fde_table {
+	const unsigned char *tab;	/* pairs of int32: initial location, FDE */
+	uint32_t n;
+	uint64_t hdr_addr;
+	Elf *elf;
+};
+
+static bool fde_table_init(Elf *elf, struct fde_table *t)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section_named(elf, ".eh_frame_hdr", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	const unsigned char *h;
+
+	if (!d || !d->d_buf || d->d_size < 12 || d->d_size != sh.sh_size)
+		return false;
+	h = d->d_buf;
+	if (h[0] != 1 || h[1] != 0x1b || h[2] != 0x03 || h[3] != 0x3b)
+		return false;
+	memcpy(&t->n, h + 8, 4);
+	if (t->n > (d->d_size - 12) / 8)
+		return false;
+	t->tab = h + 12;
+	t->hdr_addr = sh.sh_addr;
+	t->elf = elf;
+	return true;
+}
+
+static uint64_t fde_start(const struct fde_table *t, uint32_t i)
+{
+	int32_t v;
+
+	memcpy(&v, t->tab + (size_t)i * 8, 4);
+	return t->hdr_addr + (uint64_t)(int64_t)v;
+}
+
+/*
+ * The code range [*start, *end) of the FDE that starts exactly at addr, or
+ * false. The end is the FDE's own pc_range when its pc_begin decodes as
+ * pcrel sdata4 to addr (which checks the encoding), else the next FDE's
+ * start.
+ */
+static bool fde_at(const struct fde_table *t, uint64_t addr, uint64_t *end)
+{
+	uint32_t lo = 0, hi = t->n;
+	const unsigned char *f;
+	int32_t rel, pc_begin, fde_rel;
+	uint32_t range;
+	uint64_t fde;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (fde_start(t, mid) < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->n || fde_start(t, lo) != addr)
+		return false;
+	*end = lo + 1 < t->n ? fde_start(t, lo + 1) : 0;
+	memcpy(&fde_rel, t->tab + (size_t)lo * 8 + 4, 4);
+	fde = t->hdr_addr + (uint64_t)(int64_t)fde_rel;
+	/* length (4), CIE pointer (4), pc_begin (4), pc_range (4) */
+	f = code_or_data_at(t->elf, fde, 16);
+	if (f) {
+		memcpy(&rel, f + 4, 4);
+		memcpy(&pc_begin, f + 8, 4);
+		memcpy(&range, f + 12, 4);
+		if (rel != 0 && fde + 8 + (uint64_t)(int64_t)pc_begin == addr && range)
+			*end = addr + range;
+	}
+	return *end > addr;
+}
+
+struct part {
+	uint64_t addr, end;
+	size_t from;		/* index of the named function that jumps there */
+};
+
+static int part_cmp(const void *a, const void *b)
+{
+	const struct part *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* The entry stubs GCC leaves behind are a test and a jump (redis's
+ * aeProcessEvents: 19 bytes); longer functions are not taken for stubs. */
+#define SPLIT_SCAN_MAX 64
+
+long em_symtab__add_split_parts(struct em_symtab *st, Elf *elf)
+{
+	struct part *parts = NULL;
+	size_t nparts = 0, cap = 0, need = 0, off = 0, nsyms = st->n;
+	struct fde_table fdes;
+	GElf_Ehdr eh;
+	char *names;
+	long added = 0;
+	int err;
+
+	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 || !nsyms)
+		return 0;
+	if (!fde_table_init(elf, &fdes))
+		return 0;
+	for (size_t i = 0; i < nsyms; i++) {
+		const struct em_sym *s = &st->syms[i];
+		uint64_t len = s->end - s->addr;
+		const unsigned char *b;
+
+		if (len < 5 || len > SPLIT_SCAN_MAX || !(b = code_at(elf, s->addr, len)))
+			continue;
+		for (uint64_t k = 0; k + 5 <= len; k++) {
+			uint64_t ilen, target, end;
+			int32_t rel;
+
+			if (b[k] != 0xe9)			/* jmp rel32 */
+				continue;
+			ilen = 5;
+			memcpy(&rel, b + k + ilen - 4, 4);
+			target = s->addr + k + ilen + (uint64_t)(int64_t)rel;
+			if ((target >= s->addr && target < s->end) || em_symtab__find(st, target))
+				continue;
+			if (!fde_at(&fdes, target, &end))
+				continue;
+			if (nparts == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct part *np = realloc(parts, ncap * sizeof(*np));
+
+				if (!np) {
+					added = -ENOMEM;
+					goto out;
+				}
+				parts = np;
+				cap = ncap;
+			}
+			parts[nparts++] = (struct part){ target, end, i };
+			need += strlen(s->name) + sizeof(".part");
+		}
+	}
+	if (!nparts)
+		goto out;
+	/* Several jumps to one part (a stub's, a caller's): sorted by address,
+	 * stable by origin, the first names it. */
+	qsort(parts, nparts, sizeof(*parts), part_cmp);
+	names = names_block(st, need);
+	if (!names) {
+		added = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		const char *from = st->syms[parts[i].from].name;
+		size_t len = strlen(from);
+		char *name;
+
+		if (i && parts[i - 1].addr == parts[i].addr)
+			continue;
+		name = names + off;
+		memcpy(name, from, len);
+		memcpy(name + len, ".part", sizeof(".part"));
+		off += len + sizeof(".part");
+		err = grow(st, st->n + 1);
+		if (err) {
+			added = err;
+			goto out;
+		}
+		st->syms[st->n++] = (struct em_sym){ parts[i].addr, parts[i].end, name, 0x7fffffffu };
+		added++;
+	}
+out:
+	free(parts);
 	return added;
 }
 
@@ -340,6 +569,11 @@ void em_symtab__clear(struct em_symtab *st)
 	if (!st)
 		return;
 	free(st->syms);
-	free(st->owned);
+	while (st->owned) {
+		struct em_symtab_names *next = st->owned->next;
+
+		free(st->owned);
+		st->owned = next;
+	}
 	memset(st, 0, sizeof(*st));
 }

@@ -32,8 +32,10 @@ struct em_symtab {
 	struct em_sym *syms;	/* sorted by addr after em_symtab__finish() */
 	size_t n, cap;
 	size_t nsections;	/* symbol sections that were read */
-	char *owned;		/* names made here ("write@plt"), one block */
+	struct em_symtab_names *owned;	/* names made here ("write@plt") */
 };
+
+struct em_symtab_names;
 
 /*
  * em_symtab__add_elf() - append the function symbols (STT_FUNC, STT_GNU_IFUNC,
@@ -55,6 +57,25 @@ long em_symtab__add_elf(struct em_symtab *st, Elf *elf);
  * sections, -ENOMEM.
  */
 long em_symtab__add_plt(struct em_symtab *st, Elf *elf);
+
+/*
+ * em_symtab__add_split_parts() - name the outlined bodies of functions in an
+ * object whose local symbols were stripped. GCC's partial inlining moves the
+ * body of foo into a local foo.part.N and leaves foo a short stub (a test
+ * and a jump) that callers can inline; stripped, the body has no name and
+ * every stack through it shows a bare address (redis-server's event loop,
+ * aeProcessEvents, on Debian). A range is named "foo.part" when the named
+ * function foo is a stub of at most 64 bytes with a jmp whose target is
+ * exactly the start of an unnamed code range that .eh_frame describes; that
+ * FDE bounds the new symbol. A stray byte pattern that happened to decode
+ * as a jump would have to land exactly on an unnamed FDE start, so code is
+ * never attributed by guesswork. The one ambiguity: a stub that tail-calls
+ * some other static function looks the same, and that function is then
+ * shown as foo.part (it is what foo runs). x86-64 only; call after
+ * em_symtab__finish(), then finish again. Returns the number named, or
+ * -ENOMEM.
+ */
+long em_symtab__add_split_parts(struct em_symtab *st, Elf *elf);
 
 /*
  * em_symtab__finish() - sort, keep one name per address and settle the ends

@@ -80,6 +80,15 @@ $(PROGS_OUT)/symprog-stripped-bare: $(SYMPROG_DEPS)
 	$(Q)mkdir -p $(@D) && $(call sym_cc,$@.full,stripped-bare,$(PROG_FP)) && \
 		objcopy --strip-all $@.full $@ && rm -f $@.full
 
+# GCC splits events_process into a stub and events_process.part.0; the
+# stripped copy keeps only .dynsym (-rdynamic exports the stub).
+$(PROGS_OUT)/splitfn: tests/progs/splitfn/splitfn.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) -rdynamic -o $@ $<
+$(PROGS_OUT)/splitfn-stripped: $(PROGS_OUT)/splitfn
+	$(call msg,STRIP,$@)
+	$(Q)objcopy --strip-all $< $@
+
 $(PROGS_OUT)/symcpp: tests/progs/symcpp.cc tests/progs/symprog.h
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D) && $(CXX) -g -O2 -Wall -Wextra -Werror $(PROG_DEPFLAGS) $(PROG_FP) \
@@ -109,7 +118,8 @@ $(PROGS_OUT)/libsigowner.so: tests/progs/libsigowner.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
 
-PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw $(PROGS_OUT)/libsigowner.so
+PROG_EXTRA    += $(PROGS_OUT)/libdlwork.so $(PROGS_OUT)/cxx_throw $(PROGS_OUT)/libsigowner.so \
+                 $(PROGS_OUT)/splitfn $(PROGS_OUT)/splitfn-stripped
 
 # The .d files of everything above (programs: $@.d; tools: gcc's default name
 # for -MMD with -o, also $@.d), for the top-level Makefile's -include;

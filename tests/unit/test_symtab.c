@@ -124,6 +124,47 @@ static void plt_stubs_are_named(void **state)
 	}
 }
 
+/* A function GCC split into a stub and a body: stripped, the body is named
+ * after the stub from its jump and its FDE, with the bounds the full
+ * symbol table gives events_process.part.0. */
+static void split_function_bodies_are_named(void **state)
+{
+	struct em_symtab full = { 0 }, st = { 0 };
+	const struct em_sym *part, *got;
+	struct open_elf o, os;
+	Elf *elf;
+
+	(void)state;
+	em_symtab__add_elf(&full, open_elf(prog_path("splitfn"), &o));
+	em_symtab__finish(&full);
+	part = em_symtab__find_name(&full, "events_process.part.0");
+	if (!part) {
+		em_symtab__clear(&full);
+		close_elf(&o);
+		skip();	/* this compiler did not split the function */
+	}
+	elf = open_elf(prog_path("splitfn-stripped"), &os);
+	em_symtab__add_elf(&st, elf);
+	em_symtab__finish(&st);
+	assert_null(em_symtab__find(&st, part->addr));	/* stripped: a bare address */
+	assert_true(em_symtab__add_split_parts(&st, elf) >= 1);
+	em_symtab__finish(&st);
+	got = em_symtab__find(&st, part->addr + (part->end - part->addr) / 2);
+	assert_non_null(got);
+	assert_string_equal(got->name, "events_process.part");
+	assert_int_equal(got->addr, part->addr);
+	assert_int_equal(got->end, part->end);
+	/* the stub keeps its own name, and nothing past the body is claimed */
+	assert_string_equal(em_symtab__find(&st, em_symtab__find_name(&full, "events_process")->addr)->name,
+			    "events_process");
+	got = em_symtab__find(&st, part->end);
+	assert_true(!got || strcmp(got->name, "events_process.part") != 0);
+	em_symtab__clear(&st);
+	em_symtab__clear(&full);
+	close_elf(&os);
+	close_elf(&o);
+}
+
 /* Copies symprog to a temp file with its .symtab section header changed by fn. */
 static char *patched_copy(void (*fn)(unsigned char *img, Elf64_Shdr *symtab, Elf64_Shdr *all))
 {
@@ -230,6 +271,7 @@ int main(void)
 		cmocka_unit_test(stripped_binary_has_only_dynamic_symbols),
 		cmocka_unit_test(aliases_prefer_the_plain_name),
 		cmocka_unit_test(plt_stubs_are_named),
+		cmocka_unit_test(split_function_bodies_are_named),
 		cmocka_unit_test(corrupt_symbol_sections_are_rejected),
 	};
 
