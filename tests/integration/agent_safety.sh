@@ -5,7 +5,7 @@
 # rate); output and exit status must be identical, nothing may crash or hang,
 # and each run leaves a readable profile where it lived long enough.
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$EMBER" "$PROGS/thread_storm" "$PROGS/close_fds" "$PROGS/phdr_loop"
+need "$LIBEMBER" "$EMBER" "$PROGS/thread_storm" "$PROGS/fd_reuse" "$PROGS/close_fds" "$PROGS/phdr_loop"
 export EMBER_HZ=10000 EMBER_INTERVAL=1
 
 # same_behaviour NAME CMD...: compare plain and preloaded runs. AGENT_SAYS, if
@@ -107,6 +107,11 @@ fi
 # dlcloses: samples land inside the loader while it holds its locks.
 same_behaviour phdr_loop "$PROGS/phdr_loop" "$PROGS/libdlwork.so"
 readable phdr_loop "$TMP/phdr_loop" phdr_round
+
+# A program that closes everything from 3 up and reuses the numbers while
+# the agent writes as often as it can: neither may see the other's files.
+same_behaviour fd_reuse "$PROGS/fd_reuse" 2
+readable fd_reuse "$TMP/fd_reuse"
 
 # Every way of making a child. Each child writes its own profile.
 for mode in fork fork-exit fork-exec vfork spawn; do
