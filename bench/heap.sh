@@ -11,34 +11,45 @@ need_file "$LIB" "$WORK/w_malloc"
 W=$WORK/w_malloc
 # Two threads want two CPUs: not pinned here.
 HPIN=${HEAP_PIN:-}
+OPS=${HEAP_OPS:-50000000}
+PEER_OPS=${HEAP_PEER_OPS:-10000000}
 
-PIN=$HPIN header "allocation profiling: w_malloc (2 threads x 10M malloc+free), $RUNS runs"
+PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $RUNS runs"
 hf heap --runs "$RUNS" \
-	-n base       "$HPIN $W" \
-	-n ember-heap "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W" \
-	-n ember-all  "$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W"
+	-n base       "$HPIN $W $OPS" \
+	-n ember-heap "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
+	-n ember-all  "$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
 stats --ember ember- "$RES/heap.json"
 echo "   (ember-heap: sampled at the default 512 KiB; ember-all: cpu and syscall profiles too)"
 
 echo
 PEER_RUNS=${PEER_RUNS:-3}
-PIN=$HPIN header "the same workload beside heaptrack and ember recording every allocation, $PEER_RUNS runs"
+PIN=$HPIN header "w_malloc (2 x $PEER_OPS) beside heaptrack (which records every call), and ember sampled and at rate 1, $PEER_RUNS runs"
 hf heap-peers --runs "$PEER_RUNS" \
-	-n base        "$HPIN $W" \
-	-n ember-rate1 "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1 EMBER_OUTPUT=$T/x $W" \
-	-n heaptrack   "$HPIN heaptrack -o $T/ht $W"
+	-n base        "$HPIN $W $PEER_OPS" \
+	-n ember-heap  "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $PEER_OPS" \
+	-n ember-rate1 "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1 EMBER_OUTPUT=$T/x $W $PEER_OPS" \
+	-n heaptrack   "$HPIN heaptrack -o $T/ht $W $PEER_OPS"
 stats --ember ember- "$RES/heap-peers.json"
-stats --ember ember- "$RES/heap.json" "$RES/heap-peers.json" | sed -n '/overhead share/,$p' | grep -v rate1
 
 echo
-echo "== instructions per malloc+free pair (callgrind, 1 thread x 200000 pairs)"
+echo "== instructions per malloc+free pair (callgrind, 1 thread; the difference between"
+echo "   400000 and 200000 pairs, so start-up and exit cancel out)"
 ins() {
 	rm -f "$T/cg.out"
-	"$@" valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$W" 200000 1 > /dev/null 2>&1
+	"${@:2}" valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$W" "$1" 1 > /dev/null 2>&1
 	awk '/^summary:/ { print $2 }' "$T/cg.out"
 }
-i0=$(ins env)
-i1=$(ins env LD_PRELOAD="$LIB" EMBER_EVENTS=heap EMBER_OUTPUT="$T/cg")
-awk -v a="$i0" -v b="$i1" 'BEGIN {
-	printf "   without ember %6.1f per pair\n   ember (heap)  %6.1f per pair  (+%.1f, including start-up and exit)\n",
-		a / 200000, b / 200000, (b - a) / 200000 }'
+per_pair() { awk -v a="$(ins 200000 "$@")" -v b="$(ins 400000 "$@")" 'BEGIN { printf "%.1f", (b - a) / 200000 }'; }
+p0=$(per_pair env)
+p1=$(per_pair env LD_PRELOAD="$LIB" EMBER_EVENTS=heap EMBER_OUTPUT="$T/cg")
+awk -v a="$p0" -v b="$p1" 'BEGIN {
+	printf "   without ember %6.1f per pair\n   ember (heap)  %6.1f per pair  (+%.1f: the hooks, and the sampled path amortized)\n", a, b, b - a }'
+
+echo
+echo "== fixed cost: start-up and exit of a process that allocates once ($RUNS runs)"
+hf heap-fixed --runs "$RUNS" \
+	-n base       "$W 1 1" \
+	-n ember-heap "env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/f $W 1 1" \
+	-n ember-all  "env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/f $W 1 1"
+stats --ember ember- "$RES/heap-fixed.json"
