@@ -3,11 +3,13 @@
  * agent.c - libember.so's life: the constructor reads the settings and starts
  * each enabled part (a part that cannot start warns once and stays off; the
  * program always runs on), fork handlers give a child its own profiles, and
- * exit, _exit and ember_stop() write the final profiles with a bounded wait.
+ * exit, _exit, ember_stop() and the termination signals the program leaves
+ * at SIG_DFL (exitsig.c) write the final profiles with a bounded wait.
  */
 #include "agent.h"
 #include "ember.h"
 #include "endpoints.h"
+#include "exitsig.h"
 #include "heap.h"
 #include "syscalls.h"
 #include "log.h"
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct em_stats em_stats;
@@ -28,6 +31,12 @@ atomic_int em_running;
  * ten times what 100 busy threads produce between two drains. */
 #define RING_SLOTS 1024
 #define EXIT_FLUSH_MS 5000
+
+/* finish(): not yet, writing the final profiles, written. */
+enum { FINISH_NOT_YET, FINISH_WRITING, FINISH_DONE };
+static atomic_int finish_state;
+
+static void finish(int timeout_ms);
 
 static const char *env(const char *name)
 {
@@ -120,6 +129,7 @@ static void fork_child(void)
 	}
 	em_writer_after_fork_child();
 	em_endpoints_after_fork_child();
+	em_exitsig_after_fork_child();
 	if (em_tls_self)
 		em_cpu_thread_start(em_tls_self);
 	em_tls_busy--;
@@ -170,6 +180,11 @@ __attribute__((constructor)) static void agent_start(void)
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atomic_store(&em_running, 1);
 	em_endpoints_start();
+	err = em_exitsig_init(finish);
+	if (err)
+		em_warn("cannot start the final-write thread: %s; termination signals "
+			"write no final profile",
+			strerror(-err));
 	em_tls_busy--;
 	if (em_tls_self)
 		em_cpu_thread_start(em_tls_self);
@@ -187,14 +202,26 @@ off:
 }
 
 /* Stop sampling and write the final profiles. Only the process that owns
- * the state (not a vfork child sharing it) and only once. */
+ * the state (not a vfork child sharing it) and only once: a second caller
+ * (exit() on one thread while a termination signal is handled on another)
+ * waits for the first, within its own bound, rather than let the process
+ * end half-way through the write. */
 static void finish(int timeout_ms)
 {
-	static atomic_int done;
+	const struct timespec tick = { 0, 10000000 };
+	int state = FINISH_NOT_YET;
 	struct em_thread *t;
 
-	if (!atomic_load(&em_running) || getpid() != em_pid || atomic_exchange(&done, 1))
+	if (!atomic_load(&em_running) || getpid() != em_pid)
 		return;
+	if (!atomic_compare_exchange_strong(&finish_state, &state, FINISH_WRITING)) {
+		em_tls_busy++;
+		for (int ms = 0; ms < timeout_ms && atomic_load(&finish_state) == FINISH_WRITING;
+		     ms += 10)
+			nanosleep(&tick, NULL);
+		em_tls_busy--;
+		return;
+	}
 	em_tls_busy++;
 	em_cpu_stop();
 	em_heap_stop();
@@ -207,6 +234,7 @@ static void finish(int timeout_ms)
 	/* Open /profile windows end now, so their clients get an answer. */
 	em_endpoints_stop();
 	em_writer_shutdown(timeout_ms);
+	atomic_store(&finish_state, FINISH_DONE);
 	em_tls_busy--;
 }
 

@@ -5,7 +5,8 @@
  * unit file would set by hand), the program runs as a child, and when it
  * ends ember lists the profiles it wrote and exits with the program's status
  * (re-raising the signal that killed it, so shells and supervisors see the
- * same thing as without ember).
+ * same thing as without ember). While it waits, ember passes the signals
+ * that would stop a program on to it, so stopping ember stops the program.
  */
 #include "../agent/config.h"
 #include "cmds.h"
@@ -65,7 +66,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ember run [OPTIONS] -- CMD [ARGS...]\n\n"
 		"Run CMD with the ember agent preloaded; it writes pprof profiles to DIR\n"
-		"every interval and when CMD exits. ember exits with CMD's status.\n\n"
+		"every interval and when CMD exits. ember exits with CMD's status; the\n"
+		"signals that stop a program (TERM, HUP, INT, QUIT, USR1, USR2), sent to\n"
+		"ember, are passed on to CMD.\n\n"
 		"  -o, --output DIR      where profiles go (default ./ember-out)       EMBER_OUTPUT\n"
 		"  -e, --events LIST     cpu,heap,syscall or all (default all)         EMBER_EVENTS\n"
 		"  -F, --freq HZ         CPU samples per CPU-second (default 99)       EMBER_HZ\n"
@@ -242,6 +245,113 @@ static const char *env(const char *name)
 	return getenv(name);
 }
 
+/* ---- signals while CMD runs ---- */
+
+/*
+ * Sent to ember alone (kill PID, a supervisor, systemd stopping a unit whose
+ * main process is ember), these must reach CMD too, or CMD would run on
+ * without its parent. From the terminal (^C, ^\, a hangup) they reach the
+ * whole foreground process group, CMD included, and are not passed on:
+ * twice would read as "^C twice" to the agent (docs/agent.md).
+ */
+static const int fwd_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+#define NFWD (sizeof(fwd_sigs) / sizeof(fwd_sigs[0]))
+
+struct fwd {
+	struct sigaction old[NFWD];
+	sigset_t oldmask;
+};
+
+/* CMD's pid while it can be signalled; 0 before fork and once it ended. */
+static volatile pid_t fwd_child;
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	int saved_errno = errno;
+
+	(void)uc;
+	/* SI_KERNEL: the terminal signalled the process group. */
+	if (si->si_code != SI_KERNEL && fwd_child > 0)
+		kill(fwd_child, sig);
+	errno = saved_errno;
+}
+
+/* Before fork: the forwarding handlers in place, the signals blocked until
+ * CMD's pid is known. A signal ignored by whoever started ember (nohup, a
+ * shell's background job) stays ignored, in ember and in CMD. */
+static void forward_begin(struct fwd *f)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	for (size_t i = 0; i < NFWD; i++)
+		sigaddset(&set, fwd_sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, &f->oldmask);
+	for (size_t i = 0; i < NFWD; i++) {
+		sigaction(fwd_sigs[i], NULL, &f->old[i]);
+		if (f->old[i].sa_handler != SIG_IGN)
+			sigaction(fwd_sigs[i], &sa, NULL);
+	}
+}
+
+/* Dispositions and mask as ember found them (in CMD before exec, or in
+ * ember when fork failed or before it re-raises CMD's signal). */
+static void forward_undo(const struct fwd *f)
+{
+	for (size_t i = 0; i < NFWD; i++)
+		sigaction(fwd_sigs[i], &f->old[i], NULL);
+	sigprocmask(SIG_SETMASK, &f->oldmask, NULL);
+}
+
+/* Waits for CMD to end, passing signals on meanwhile. 0 or -1 (reported). */
+static int wait_child(pid_t pid, const struct fwd *f, int *status)
+{
+	siginfo_t si;
+
+	fwd_child = pid;
+	/* Signals that came while they were blocked are passed on now. */
+	sigprocmask(SIG_SETMASK, &f->oldmask, NULL);
+	/* Wait without reaping first: while CMD is a zombie, a signal passed
+	 * on cannot reach another process that was given its pid. */
+	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) != 0) {
+		if (errno != EINTR) {
+			em_err("run: waitid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	fwd_child = 0;
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR) {
+			em_err("run: waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* CMD was killed by sig: die the same way, without a core dump of ember. */
+static int die_like_child(int sig, const struct fwd *f)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+
+	forward_undo(f);
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return 128 + sig;
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	setrlimit(RLIMIT_CORE, &none);
+	raise(sig);
+	return 128 + sig;
+}
+
 static char bad_setting[512];
 
 static void note_bad_setting(const char *msg)
@@ -254,7 +364,7 @@ static int run(int argc, char **argv)
 {
 	struct em_config cfg;
 	struct run_opts o = { .output = getenv("EMBER_OUTPUT") };
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct fwd f;
 	time_t start = time(NULL);
 	int rc, status;
 	pid_t pid;
@@ -273,18 +383,18 @@ static int run(int argc, char **argv)
 	if (set_preload())
 		return 1;
 	fflush(NULL);
-	/* Like a shell running a foreground job: ^C and ^\ go to the program
-	 * (same process group); ember waits for it to finish. */
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
+	/* Like a shell running a foreground job: the terminal's ^C and ^\ go
+	 * to the program (same process group); ember waits for it to finish,
+	 * passing on what is sent to ember alone. */
+	forward_begin(&f);
 	pid = fork();
 	if (pid < 0) {
 		em_err("run: fork: %s", strerror(errno));
+		forward_undo(&f);
 		return 1;
 	}
 	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
+		forward_undo(&f);
 		execvp(argv[optind], argv + optind);
 		em_err("run: %s: %s", argv[optind], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
@@ -292,29 +402,12 @@ static int run(int argc, char **argv)
 	/* Profiles come from the agent in the child; ember itself is not
 	 * profiled (the variables are in the child's environment only). */
 	unsetenv("LD_PRELOAD");
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			em_err("run: waitpid: %s", strerror(errno));
-			return 1;
-		}
-	}
+	if (wait_child(pid, &f, &status) != 0)
+		return 1;
 	if (!o.quiet)
 		list_profiles(o.output && *o.output ? o.output : "ember-out", start);
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-
-		/* Die the same way, without a core dump of ember. */
-		signal(sig, SIG_DFL);
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		if (sig != SIGKILL && sig != SIGSTOP) {
-			struct rlimit none = { 0, 0 };
-
-			setrlimit(RLIMIT_CORE, &none);
-			raise(sig);
-		}
-		return 128 + sig;
-	}
+	if (WIFSIGNALED(status))
+		return die_like_child(WTERMSIG(status), &f);
 	return WEXITSTATUS(status);
 }
 

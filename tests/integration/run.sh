@@ -35,4 +35,96 @@ expect_eq "CMD's own options are left alone" "$("$EMBER" run -q -o "$TMP/x" -- /
 expect_eq "--no-children: one CPU profile (the parent's)" "$(ls "$TMP"/nc/cpu.* | wc -l)" 1
 "$EMBER" run -q -o "$TMP/wc" -- "$PROGS/children" fork-exec > /dev/null
 expect_eq "without it: two CPU profiles" "$(ls "$TMP"/wc/cpu.* | wc -l)" 2
+
+# ---- signals sent to ember reach CMD -----------------------------------------
+need "$PROGS/term_signal"
+ulimit -c 0
+# run_bg NAME MODE MS [ember run options]: start `ember run` in the background
+# on term_signal MODE (MS: how long it burns, 0 = until killed); EPID is
+# ember, CPID the program once it is ready.
+run_bg() {
+	local name=$1 mode=$2 ms=$3 i; shift 3
+	rm -rf "${TMP:?}/$name" "$TMP/$name.pid"
+	${PRE:-} "$EMBER" run -o "$TMP/$name" --interval 0 "$@" -- "$PROGS/term_signal" "$mode" \
+		"$TMP/$name.pid" "$ms" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+	EPID=$!
+	CPID=
+	for i in $(seq 400); do
+		[ -e "$TMP/$name.pid" ] && CPID=$(cat "$TMP/$name.pid") && break
+		sleep 0.05
+	done
+	[ -n "$CPID" ] || not_ok "$name: the program started" "$(cat "$TMP/$name.err")"
+}
+# reap_bg: wait at most 10 s for ember (then SIGKILL it and the program); RC.
+reap_bg() {
+	local i
+	{
+		for i in $(seq 200); do
+			kill -0 "$EPID" || break
+			sleep 0.05
+		done
+		kill -0 "$EPID" && kill -9 "$EPID" "$CPID"
+		wait "$EPID"
+	} 2>/dev/null
+	RC=$?
+}
+# no_orphan NAME: the program is gone (and killed if it is not).
+no_orphan() {
+	if kill -0 "$CPID" 2>/dev/null; then
+		not_ok "$1: the program did not outlive ember" "pid $CPID still runs"
+		kill -9 "$CPID"
+	else
+		ok "$1: the program did not outlive ember"
+	fi
+}
+
+run_bg fwd-term burn 0
+sleep 1.5
+kill -TERM "$EPID"; reap_bg
+expect_eq "SIGTERM to ember: it dies of it like the program (143)" "$RC" 143
+no_orphan "SIGTERM to ember"
+expect_match "SIGTERM to ember: the profiles are listed" "$(cat "$TMP/fwd-term.err")" \
+	"^ember: profiles: .*/fwd-term/cpu\.$CPID\.pb\.gz\$"
+expect_match "SIGTERM to ember: the final profile shows the program's function" \
+	"$("$EMBER" top -n 0 "$TMP/fwd-term/cpu.$CPID.pb.gz" 2>&1)" ' term_signal_burn$'
+
+# A process-group kill (timeout(1), a shell's job control): the program gets
+# the signal from the sender and from ember; still one final write.
+PRE=setsid run_bg fwd-group burn 0
+sleep 1.5
+kill -TERM -- "-$EPID"; reap_bg
+expect_eq "SIGTERM to ember's process group: 143" "$RC" 143
+no_orphan "SIGTERM to ember's process group"
+expect_match "SIGTERM to ember's process group: the final profile shows the program's function" \
+	"$("$EMBER" top -n 0 "$TMP/fwd-group/cpu.$CPID.pb.gz" 2>&1)" ' term_signal_burn$'
+
+for s in HUP USR1; do
+	run_bg "fwd-$s" burn 0 -q
+	kill -$s "$EPID"; reap_bg
+	expect_eq "SIG$s to ember: passed on, ember dies of it like the program" "$RC" \
+		$((128 + $(kill -l $s)))
+	no_orphan "SIG$s to ember"
+done
+
+# SIGINT from kill(1), not from a terminal: passed on. (Background jobs of a
+# script start with SIGINT ignored; env gives ember the default back.)
+if env --default-signal=INT true 2>/dev/null; then
+	PRE="env --default-signal=INT" run_bg fwd-int burn 0 -q
+	kill -INT "$EPID"; reap_bg
+	expect_eq "SIGINT to ember (kill, not a terminal): passed on (130)" "$RC" 130
+	no_orphan "SIGINT to ember"
+else
+	skip "SIGINT to ember (kill, not a terminal)" "env --default-signal (coreutils 8.31) is missing"
+fi
+# ... and stays ignored when ember starts with it ignored, as CMD does then.
+run_bg fwd-int-ign burn 1000 -q
+kill -INT "$EPID"; reap_bg
+expect_eq "SIGINT ignored by ember's parent: CMD ignores it too and exits 0" "$RC" 0
+
+# A program that handles SIGTERM: ember waits for it and exits with its status.
+run_bg fwd-own own 0 -q
+kill -TERM "$EPID"; reap_bg
+expect_eq "SIGTERM to ember, the program handles it: ember exits with its status (0)" "$RC" 0
+expect_match "SIGTERM to ember, the program handles it: its handler ran" \
+	"$(cat "$TMP/fwd-own.out")" '^own handler called$'
 finish
