@@ -5,7 +5,7 @@
 # agent's writer does each interval. Median of 3 runs' totals is the figure.
 . "$(dirname "$0")/lib.sh"
 need_file "$B/bench/aggregate"
-header "pprof aggregation: 1,000,000 samples, 50,000 unique stacks, depth 30"
+PIN= header "pprof aggregation: 1,000,000 samples, 50,000 unique stacks, depth 30"
 for i in 1 2 3; do
 	"$B/bench/aggregate" -o "$T/agg.pb.gz" > "$T/agg.$i"
 done
