@@ -104,6 +104,19 @@ void em_thread_mark_agent(void) EM_HIDDEN;
 /* Creates a thread with the real pthread_create, all signals blocked in it,
  * marked as the agent's. Returns 0 or an errno value. */
 int em_thread_spawn(pthread_t *t, void *(*fn)(void *), void *arg) EM_HIDDEN;
+/*
+ * em_thread_private_fds() - give the calling agent thread a descriptor table
+ * of its own (unshare(CLONE_FILES)), emptied of the program's descriptors
+ * but for 0-2 (/dev/null where the program had none). For threads that
+ * use no descriptor of the program's: the writer (its files can then
+ * neither take the program's numbers nor be closed by its closefrom), the
+ * drainer. It also keeps the program's own system calls fast: the kernel
+ * skips reference counting on every fd-based call while a table has one
+ * user, and a single-threaded program keeps that with the agent loaded.
+ * Returns true if the table is private; false (nothing changed) without
+ * close_range (kernel < 5.9) or when unshare is refused (seccomp).
+ */
+bool em_thread_private_fds(void) EM_HIDDEN;
 /* In a forked child: forget every thread but the caller. */
 void em_thread_after_fork_child(void) EM_HIDDEN;
 int em_thread_init(void) EM_HIDDEN;

@@ -148,6 +148,9 @@ full:
 static void *drainer_main(void *arg)
 {
 	(void)arg;
+	/* It uses no descriptors; sharing the table would only slow down every
+	 * fd-based call of a single-threaded program (em_thread_private_fds). */
+	em_thread_private_fds();
 	while (!atomic_load(&bl.stop)) {
 		/* 10 ms while samples flow keeps the ring far from full at
 		 * thousands of samples a second; idle, wake rarely. */

@@ -185,6 +185,12 @@ static void learn_flags(int sig)
 static void *thread_main(void *arg)
 {
 	(void)arg;
+	/* The final write stops the HTTP server through its descriptors (in
+	 * the program's table); without the server this thread needs none,
+	 * and sharing the table would slow every fd-based call of a
+	 * single-threaded program (em_thread_private_fds). */
+	if (!em_cfg.http[0])
+		em_thread_private_fds();
 	while (!atomic_load(&xs.req))
 		futex_wait(&xs.req, 0, NULL);
 	xs.final_write(EM_EXITSIG_WAIT_MS);

@@ -47,21 +47,32 @@ static atomic_uint_least64_t ticks_per_ns_bits;
 static uint64_t base_tsc;
 static int64_t base_ns;
 
-static double ticks_per_ns(void)
-{
-	uint64_t b = atomic_load_explicit(&ticks_per_ns_bits, memory_order_relaxed);
-	double d;
-
-	memcpy(&d, &b, sizeof(d));
-	return d;
-}
-
 static void set_ticks_per_ns(double d)
 {
 	uint64_t b;
 
 	memcpy(&b, &d, sizeof(b));
 	atomic_store_explicit(&ticks_per_ns_bits, b, memory_order_relaxed);
+}
+
+/* 0 until first needed: then measured against the baseline taken at start
+ * (over 20 us at least), so start-up never waits for a calibration. */
+static double ticks_per_ns(void)
+{
+	uint64_t b = atomic_load_explicit(&ticks_per_ns_bits, memory_order_relaxed), t;
+	int64_t ns;
+	double d;
+
+	memcpy(&d, &b, sizeof(d));
+	if (d > 0)
+		return d;
+	do {
+		t = __rdtsc();
+		ns = em_now_ns();
+	} while (ns - base_ns < 20000);
+	d = (double)(t - base_tsc) / (double)(ns - base_ns);
+	set_ticks_per_ns(d);	/* threads racing here store about the same value */
+	return d;
 }
 
 double em_sys_ns(uint64_t ticks)
@@ -151,21 +162,15 @@ void em_sys_stop(void)
 void em_sys_init(void)
 {
 	rate_ns = (double)em_cfg.syscall_rate;
-	set_ticks_per_ns(1.0);
 	em_sys_tsc = 0;
+	set_ticks_per_ns(1.0);
+	if (!(em_cfg.events & EM_EVENT_SYSCALL))
+		return;		/* em_sys_on stays 0: the wrappers time nothing */
 	if (kernel_uses_tsc()) {
-		uint64_t t0 = __rdtsc(), t1;
-		int64_t n0 = em_now_ns(), n1;
-
-		/* A first estimate over 2 ms; the writer refines it later. */
-		do {
-			t1 = __rdtsc();
-			n1 = em_now_ns();
-		} while (n1 - n0 < 2000000);
-		base_tsc = t0;
-		base_ns = n0;
-		set_ticks_per_ns((double)(t1 - t0) / (double)(n1 - n0));
+		base_tsc = __rdtsc();
+		base_ns = em_now_ns();
+		set_ticks_per_ns(0);	/* measured on first use (ticks_per_ns) */
 		em_sys_tsc = 1;
 	}
-	atomic_store(&em_sys_on, (em_cfg.events & EM_EVENT_SYSCALL) ? 1 : 0);
+	atomic_store(&em_sys_on, 1);
 }

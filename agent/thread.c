@@ -5,13 +5,17 @@
  * and the agent's own (never sampled) threads.
  */
 #include "agent.h"
+#include "log.h"
 #include "real.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 __thread struct em_thread *em_tls_self EM_TLS;
@@ -134,6 +138,29 @@ static void *agent_trampoline(void *p)
 	em_thread_mark_agent();
 	free(p);
 	return s.fn(s.arg);
+}
+
+bool em_thread_private_fds(void)
+{
+	/* The new table starts as a copy holding a reference to every
+	 * descriptor the program has open: those go at once (a socket the
+	 * program closes must really close). Without close_range the copy
+	 * could not be emptied cheaply, so then nothing is unshared. */
+	if (syscall(SYS_close_range, ~0U, ~0U, 0) != 0)
+		return false;
+	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
+		em_debug("unshare(CLONE_FILES): %s; sharing the program's descriptors",
+			 strerror(errno));
+		return false;
+	}
+	syscall(SYS_close_range, 0, 1, 0);
+	syscall(SYS_close_range, 3, ~0U, 0);
+	/* 0-2 stay taken, so no file of ours becomes "stderr". Kept: stderr
+	 * itself, for the agent's warnings. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			break;
+	return true;
 }
 
 int em_thread_spawn(pthread_t *t, void *(*fn)(void *), void *arg)

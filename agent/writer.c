@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <limits.h>
 #include <link.h>
 #include <linux/futex.h>
@@ -284,44 +283,12 @@ static void step(void)
 	}
 }
 
-/*
- * Give the writer a descriptor table of its own. It opens files all the
- * time (temp files for every write, binaries to symbolize, /proc), and in
- * the program's table those numbers are the program's to reuse: a program
- * that runs closefrom() or dup2() over them would close a profile under the
- * writer, or have the writer's bytes land in a file it opened under the
- * same number. With a private table neither side can touch the other's
- * descriptors, and the writer takes no numbers from the program.
- *
- * The new table starts as a copy, holding a reference to every descriptor
- * the program has open: those are dropped at once (a socket the program
- * closes must really close), keeping only stderr for the agent's warnings.
- * Without close_range (kernel < 5.9) the copy could not be emptied cheaply,
- * so the writer stays on the shared table; likewise if a seccomp filter
- * refuses unshare.
- */
-static void private_fd_table(void)
-{
-	if (syscall(SYS_close_range, ~0U, ~0U, 0) != 0)
-		return;		/* no close_range: keep sharing */
-	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
-		em_debug("writer: unshare(CLONE_FILES): %s; sharing the program's descriptors",
-			 strerror(errno));
-		return;
-	}
-	syscall(SYS_close_range, 0, 1, 0);
-	syscall(SYS_close_range, 3, ~0U, 0);
-	/* 0 to 2 stay taken (by /dev/null where the program had closed them),
-	 * so no file the writer opens becomes its stderr. */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			break;
-}
-
 static void *writer_main(void *arg)
 {
 	(void)arg;
-	private_fd_table();
+	/* Its files (a temp file per write, binaries to symbolize) must not
+	 * take the program's numbers, nor be closed by its closefrom(). */
+	em_thread_private_fds();
 	for (;;) {
 		/* The drainer wakes us when records are queued; otherwise look
 		 * every 100 ms for the periodic write. */
