@@ -11,16 +11,19 @@ need_file "$LIB" "$WORK/w_malloc"
 W=$WORK/w_malloc
 # Two threads want two CPUs: not pinned here.
 HPIN=${HEAP_PIN:-}
-OPS=${HEAP_OPS:-50000000}
+OPS=${HEAP_OPS:-200000000}	# ~5 s here: start-up and exit weigh little
+HEAP_RUNS=${HEAP_RUNS:-5}
 PEER_OPS=${HEAP_PEER_OPS:-10000000}
 
-PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $RUNS runs"
-hf heap --runs "$RUNS" \
-	-n base       "$HPIN $W $OPS" \
-	-n ember-heap "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
-	-n ember-all  "$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
+PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $HEAP_RUNS runs"
+hf heap --runs "$HEAP_RUNS" \
+	-n base         "$HPIN $W $OPS" \
+	-n ember-hooks  "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/n $W $OPS" \
+	-n ember-heap   "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
+	-n ember-all    "$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
 stats --ember ember- "$RES/heap.json"
-echo "   (ember-heap: sampled at the default 512 KiB; ember-all: cpu and syscall profiles too)"
+echo "   (ember-hooks: the wrappers alone, a sample every TiB; ember-heap: sampled at the default"
+echo "    512 KiB, about $(( OPS * 2 * 144 / 524288 / 1000 ))k samples here; ember-all: cpu and syscall profiles too)"
 
 echo
 PEER_RUNS=${PEER_RUNS:-3}

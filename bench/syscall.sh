@@ -8,15 +8,19 @@
 need_cmd hyperfine perf strace python3 valgrind
 need_file "$LIB" "$WORK/w_write"
 W=$WORK/w_write
-N=${SYSCALL_N:-5000000}
+N=${SYSCALL_N:-20000000}	# ~6 s here
+SYS_RUNS=${SYSCALL_RUNS:-5}
 PEER_N=${SYSCALL_PEER_N:-500000}
 
-header "syscall timing: w_write ($N 1-byte writes to /dev/null), $RUNS runs"
-hf syscall --runs "$RUNS" \
+header "syscall timing: w_write ($N 1-byte writes to /dev/null), $SYS_RUNS runs"
+hf syscall --runs "$SYS_RUNS" \
 	-n base          "$PIN $W $N" \
+	-n ember-timing  "$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $N" \
 	-n ember-syscall "$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $N" \
 	-n ember-all     "$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $N"
 stats --ember ember- "$RES/syscall.json"
+echo "   (ember-timing: every call timed, a sample every hour of blocking; ember-syscall: the"
+echo "    default 1 ms rate; ember-all: cpu and heap profiles too)"
 
 echo
 PEER_RUNS=${PEER_RUNS:-3}
