@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include <ucontext.h>
 
 #define EM_HIDDEN __attribute__((visibility("hidden")))
 /* The interposed libc names and ember_*: the only symbols libember.so exports
@@ -153,12 +154,19 @@ int em_unwind_init(void) EM_HIDDEN;
  */
 unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *pcs,
 			  unsigned max, uint16_t *flags) EM_HIDDEN;
-/* Unwind from a hook (normal context, em_tls_busy set): the frames above
- * this function and `skip` more, return addresses all; at most max - skip - 1
- * of them. Blocks every signal while libunwind runs. Never allocates or
- * uses much of the program's stack (pcs is the output buffer). */
-unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs, unsigned max,
-			uint16_t *flags) EM_HIDDEN;
+/*
+ * em_unwind_context() - unwind from a hook (normal context, em_tls_busy
+ * set), starting at the registers em_unwind_getcontext() saved in a
+ * function whose frame is still live (the wrapper the program called: the
+ * agent's helpers below it then cost no unwinding steps). Frames are return
+ * addresses, the first one in that function. Blocks every signal while
+ * libunwind runs. Never allocates; pcs is the output buffer.
+ */
+unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uint64_t *pcs,
+			   unsigned max, uint16_t *flags) EM_HIDDEN;
+/* libunwind's getcontext: the caller's registers, no system call. */
+extern int _Ux86_64_getcontext(ucontext_t *uc);
+#define em_unwind_getcontext(ctx) _Ux86_64_getcontext(ctx)
 /* Wait until no unwinding is in flight and keep new ones out (dlclose, fork).
  * Normal context only. Nests. */
 void em_unwind_barrier_begin(void) EM_HIDDEN;

@@ -162,12 +162,21 @@ static uint64_t location_of(struct em_collector *c, uint64_t addr)
  */
 static uint64_t hook_location(struct em_collector *c, const char *fn)
 {
+	/* Cached by the literal's address, tagged apart from code addresses
+	 * (user space is below 2^47). */
+	const uint64_t key = (uint64_t)(uintptr_t)fn | (1ULL << 63);
 	struct em_line ln = { 0 };
+	uint64_t id;
 
+	if (em_u64map__get(&c->pcs, key, &id))
+		return id;
 	ln.function_id = em_profile__add_function(c->p, fn, fn, "", 0);
 	if (!ln.function_id)
 		return 0;
-	return em_profile__add_location(c->p, 0, 0, &ln, 1, false);
+	id = em_profile__add_location(c->p, 0, 0, &ln, 1, false);
+	if (id)
+		em_u64map__put(&c->pcs, key, id);
+	return id;
 }
 
 static bool is_self(uint64_t pc)

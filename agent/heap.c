@@ -147,7 +147,7 @@ out:
 	errno = saved_errno;
 }
 
-void em_heap_sample(void *p, size_t size, const char *fn)
+void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx)
 {
 	int saved_errno = errno;
 	struct em_thread *t;
@@ -172,7 +172,10 @@ void em_heap_sample(void *p, size_t size, const char *fn)
 	}
 	/* The next mark is a fresh exponential distance away (memoryless). */
 	em_heap_left = em_rand_exp(rate);
-	if (em_tls_busy || !p || getpid() != em_pid)
+	/* No getpid() check here (a system call per sample): a forked child
+	 * has its own state by then (atfork), and a vfork child may not call
+	 * malloc at all. */
+	if (em_tls_busy || !p)
 		goto out;
 	em_tls_busy++;
 	t = em_tls_self ? em_tls_self : em_thread_attach();
@@ -187,9 +190,10 @@ void em_heap_sample(void *p, size_t size, const char *fn)
 	rec->v[0] = (int64_t)size;
 	rec->v[1] = 0;
 	rec->fn = fn;
-	/* Frames from our caller on: the wrapper (or its slow path), then the
-	 * program. The writer drops the agent's frames and puts fn as the leaf. */
-	rec->nframes = em_unwind_here(t, 0, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	/* Frames from the wrapper (or its slow path) on, then the program's.
+	 * The writer drops the agent's frames and puts fn as the leaf. */
+	rec->nframes = em_unwind_context(t, ctx, rec->frames, em_ring__max_frames(em_ring_q),
+					 &flags);
 	rec->flags = flags | EM_REC_HOOK;
 	em_stats_count_stack(flags);
 	if (!live_add(p))

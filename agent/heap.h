@@ -39,8 +39,10 @@ extern atomic_long em_heap_live_n EM_HIDDEN;
 extern atomic_ulong em_heap_filter[] EM_HIDDEN;
 
 /* Slow paths (not inlined). Preserve errno. fn is the name of the function
- * the program called (a string literal): the sample's leaf frame. */
-void em_heap_sample(void *p, size_t size, const char *fn) EM_HIDDEN;
+ * the program called (a string literal): the sample's leaf frame. ctx holds
+ * the registers of that function (em_unwind_getcontext), where the stack is
+ * unwound from. */
+void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx) EM_HIDDEN;
 void em_heap_forget(void *p) EM_HIDDEN;
 
 #define EM_HEAP_STRIPES_LOG 12
@@ -54,10 +56,16 @@ static inline uint64_t em_heap_hash(const void *p)
 
 /* After a successful allocation of size bytes at p. Not async-signal-safe
  * by nature (it is called from malloc); re-entrancy-safe. */
-static inline void em_heap_alloc(void *p, size_t size, const char *fn)
+static inline __attribute__((always_inline)) void em_heap_alloc(void *p, size_t size,
+								 const char *fn)
 {
-	if (__builtin_expect((em_heap_left -= (int64_t)size) < 0, 0))
-		em_heap_sample(p, size, fn);
+	if (__builtin_expect((em_heap_left -= (int64_t)size) < 0, 0)) {
+		/* In the wrapper's own frame, so that unwinding starts there. */
+		ucontext_t ctx;
+
+		em_unwind_getcontext(&ctx);
+		em_heap_sample(p, size, fn, &ctx);
+	}
 }
 
 /* Before p is released (free, realloc): drop it from the live set if it was

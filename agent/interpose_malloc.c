@@ -78,13 +78,16 @@ static bool ready(void)
  */
 static __attribute__((noinline)) void *malloc_slow(size_t n)
 {
+	ucontext_t ctx;
 	void *p;
 
 	if (!ready())
 		return arena_alloc(n, false);
 	p = em_real.malloc(n);
-	/* The countdown was already taken; em_heap_sample draws the next. */
-	em_heap_sample(p, n, "malloc");
+	/* The countdown was already taken; em_heap_sample draws the next.
+	 * malloc jumped here, so this frame's caller is the program's. */
+	em_unwind_getcontext(&ctx);
+	em_heap_sample(p, n, "malloc", &ctx);
 	return p;
 }
 

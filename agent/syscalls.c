@@ -80,7 +80,7 @@ double em_sys_ns(uint64_t ticks)
 	return (double)ticks / ticks_per_ns();
 }
 
-void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn)
+void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn, const ucontext_t *ctx)
 {
 	int saved_errno = errno;
 	double tpn = ticks_per_ns();
@@ -113,9 +113,10 @@ void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn)
 	rec->aux = which;
 	rec->addr = 0;
 	rec->fn = fn;
-	/* Frames from our caller on (the wrapper, then the program); the writer
-	 * drops the agent's frames and puts fn as the leaf. */
-	rec->nframes = em_unwind_here(t, 0, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	/* Frames from the wrapper on, then the program's; the writer drops the
+	 * agent's frames and puts fn as the leaf. */
+	rec->nframes = em_unwind_context(t, ctx, rec->frames, em_ring__max_frames(em_ring_q),
+					 &flags);
 	rec->flags = flags | EM_REC_HOOK;
 	em_stats_count_stack(flags);
 	em_ring__publish(em_ring_q, rec);

@@ -41,7 +41,8 @@ extern __thread int64_t em_sys_left EM_TLS EM_HIDDEN;
 
 /* which: the kernel's name for the call (label); fn: the function the
  * program called (a string literal), the sample's leaf frame. */
-void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn) EM_HIDDEN;
+void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn,
+		   const ucontext_t *ctx) EM_HIDDEN;
 
 static inline uint64_t em_sys_ticks(void)
 {
@@ -60,15 +61,21 @@ static inline uint64_t em_sys_begin(void)
 
 /* The call returned. Leaves errno alone on the common path; the sampled path
  * saves and restores it. */
-static inline void em_sys_end(uint64_t t0, enum em_sys which, const char *fn)
+static inline __attribute__((always_inline)) void em_sys_end(uint64_t t0, enum em_sys which,
+							     const char *fn)
 {
 	uint64_t d;
 
 	if (!t0)
 		return;
 	d = em_sys_ticks() - t0;
-	if (__builtin_expect((em_sys_left -= (int64_t)d) < 0, 0))
-		em_sys_sample(d, which, fn);
+	if (__builtin_expect((em_sys_left -= (int64_t)d) < 0, 0)) {
+		/* In the wrapper's own frame, so that unwinding starts there. */
+		ucontext_t ctx;
+
+		em_unwind_getcontext(&ctx);
+		em_sys_sample(d, which, fn, &ctx);
+	}
 }
 
 void em_sys_init(void) EM_HIDDEN;

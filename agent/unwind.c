@@ -46,13 +46,38 @@
 extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
 					      unw_dyn_info_t *di, unw_proc_info_t *pi,
 					      int need_unwind_info, void *arg);
-extern int _Ux86_64_getcontext(unw_context_t *uc);
 
 __thread int em_tls_unwinding EM_TLS;
 
 static unw_addr_space_t as;
 static atomic_int inflight;
 static atomic_int barrier;
+
+/*
+ * The outermost frames seen with CFI of their own: nearly every stack ends
+ * at one of very few places (_start, clone3), so the lookup that proves a
+ * stack complete is made once per place, not once per sample. A handful of
+ * slots, written racily (a lost store only costs a lookup later); emptied
+ * by em_unwind_flush() after a dlclose.
+ */
+#define OUTERMOST_SLOTS 8
+static _Atomic unw_word_t outermost[OUTERMOST_SLOTS];
+
+static bool outermost_known(unw_word_t at)
+{
+	for (int i = 0; i < OUTERMOST_SLOTS; i++)
+		if (atomic_load_explicit(&outermost[i], memory_order_relaxed) == at)
+			return true;
+	return false;
+}
+
+static void outermost_remember(unw_word_t at)
+{
+	static atomic_uint next;
+	unsigned i = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % OUTERMOST_SLOTS;
+
+	atomic_store_explicit(&outermost[i], at, memory_order_relaxed);
+}
 
 /* DWARF register numbers 0..16 (x86-64 psABI) in ucontext gregs order. */
 static const int greg_of_dwarf[17] = {
@@ -209,6 +234,8 @@ void em_unwind_flush(void)
 {
 	if (as)
 		unw_flush_cache(as, 0, 0);
+	for (int i = 0; i < OUTERMOST_SLOTS; i++)
+		atomic_store_explicit(&outermost[i], 0, memory_order_relaxed);
 }
 
 void em_unwind_after_fork_child(void)
@@ -262,8 +289,12 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 			unw_proc_info_t pi;
 			unw_word_t at = (n > 1 && !(pcs[n - 1] & EM_PC_EXACT)) ? ip - 1 : ip;
 
-			if (find_proc_info(as, at, &pi, 0, u) < 0)
-				*flags |= EM_REC_TRUNCATED;
+			if (!outermost_known(at)) {
+				if (find_proc_info(as, at, &pi, 0, u) < 0)
+					*flags |= EM_REC_TRUNCATED;
+				else
+					outermost_remember(at);
+			}
 			break;
 		}
 		if (r < 0) {
@@ -297,13 +328,12 @@ unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, uint64_t *
 	return n;
 }
 
-unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs, unsigned max,
-			uint16_t *flags)
+unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uint64_t *pcs,
+			   unsigned max, uint16_t *flags)
 {
-	unw_context_t ctx;
 	sigset_t all, old;
 	struct uctx u;
-	unsigned n, drop = skip + 1;
+	unsigned n;
 
 	*flags = 0;
 	if (!t || !t->stack_hi || !as || max == 0)
@@ -319,23 +349,17 @@ unsigned em_unwind_here(const struct em_thread *t, unsigned skip, uint64_t *pcs,
 		*flags |= EM_REC_LOADER_SKIPPED;
 		return 0;
 	}
-	_Ux86_64_getcontext(&ctx);
 	for (int i = 0; i < 17; i++)
-		u.regs[i] = (unw_word_t)ctx.uc_mcontext.gregs[greg_of_dwarf[i]];
+		u.regs[i] = (unw_word_t)ctx->uc_mcontext.gregs[greg_of_dwarf[i]];
 	u.stack_lo = t->stack_lo;
 	u.stack_hi = t->stack_hi;
 	u.obj_lo = u.obj_hi = 0;
 	/* Straight into the caller's buffer (a ring record, not the program's
-	 * stack, which may be a small coroutine stack): walk up to max frames,
-	 * then shift out the first `drop` (this function and the `skip` frames
-	 * below it). A hook's stack thus keeps at most max - drop frames. */
+	 * stack, which may be a small coroutine stack). */
 	n = walk(&u, pcs, max, flags);
 	leave();
 	EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
-	if (n <= drop)
-		return 0;
-	memmove(pcs, pcs + drop, (n - drop) * sizeof(*pcs));
-	return n - drop;
+	return n;
 }
 
 /*
@@ -372,7 +396,6 @@ int em_unwind_init(void)
 {
 	uint64_t pcs[8];
 	uint16_t flags;
-	sigset_t all, old;
 	struct em_thread *t = em_tls_self;
 	int fds[2];
 
@@ -388,10 +411,10 @@ int em_unwind_init(void)
 	/* One unwind now runs libunwind's one-time initialisation (locks,
 	 * memory pools) here rather than in the first signal handler. */
 	if (t) {
-		sigfillset(&all);
-		EM_REAL(pthread_sigmask)(SIG_SETMASK, &all, &old);
-		em_unwind_here(t, 0, pcs, 8, &flags);
-		EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
+		ucontext_t ctx;
+
+		em_unwind_getcontext(&ctx);
+		em_unwind_context(t, &ctx, pcs, 8, &flags);
 	}
 	close_libunwind_pipe(fds);
 	return 0;
