@@ -105,18 +105,21 @@ static __attribute__((noinline)) void free_slow(void *p)
 {
 	if (!p || in_arena(p))
 		return;
-	em_heap_free(p);
 	if (ready())
 		em_real.free(p);
 }
 
+/*
+ * In a long-running program some sampled blocks are always live, so the
+ * filter test (em_heap_free: a hash and one bit) is the common path, not
+ * the exception: it stays inline, before the tail call into the real free.
+ */
 EM_EXPORT void free(void *p)
 {
 	void (*real)(void *) = em_real.free;
 
-	if (__builtin_expect(real != NULL, 1) &&
-	    __builtin_expect(atomic_load_explicit(&em_heap_live_n, memory_order_relaxed) == 0, 1) &&
-	    !in_arena(p)) {
+	if (__builtin_expect(real != NULL, 1) && !in_arena(p)) {
+		em_heap_free(p);
 		real(p);
 		return;
 	}

@@ -6,7 +6,11 @@
  * churns the way a request-handling service's does. Nothing else happens
  * between calls: this is close to the worst case for an allocation hook.
  *
- *   w_malloc [OPS] [THREADS]        (defaults 10000000, 2)
+ *   w_malloc [OPS] [THREADS] [KEEP]        (defaults 10000000, 2, 0)
+ *
+ * KEEP: first allocate KEEP blocks of 4 KiB that stay until exit, as a
+ * long-running program's data does; a heap profiler then always has some
+ * sampled blocks live, and every free must be checked against them.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -46,14 +50,21 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	long threads = argc > 2 ? atol(argv[2]) : 2;
+	long threads = argc > 2 ? atol(argv[2]) : 2, keep = argc > 3 ? atol(argv[3]) : 0;
 	pthread_t t[64];
 	uint64_t sum = 0;
+	void **kept = keep > 0 ? calloc((size_t)keep, sizeof(*kept)) : NULL;
 
 	ops = argc > 1 ? atol(argv[1]) : 10000000;
-	if (ops < 1 || threads < 1 || threads > 64) {
-		fprintf(stderr, "usage: w_malloc [OPS] [THREADS<=64]\n");
+	if (ops < 1 || threads < 1 || threads > 64 || keep < 0 || (keep && !kept)) {
+		fprintf(stderr, "usage: w_malloc [OPS] [THREADS<=64] [KEEP]\n");
 		return 2;
+	}
+	for (long i = 0; i < keep; i++) {
+		kept[i] = malloc(4096);
+		if (!kept[i])
+			abort();
+		memset(kept[i], (int)i, 4096);
 	}
 	for (long i = 0; i < threads; i++)
 		if (pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)i) != 0)
@@ -65,5 +76,8 @@ int main(int argc, char **argv)
 		sum += (uint64_t)(uintptr_t)r;
 	}
 	printf("allocations %ld check %llu\n", ops * threads, (unsigned long long)(sum & 0xff));
+	for (long i = 0; i < keep; i++)
+		free(kept[i]);
+	free(kept);
 	return 0;
 }
