@@ -12,6 +12,11 @@
 
 #define CHUNK_BYTES (256 * 1024)
 #define MAX_BYTES   (16u << 20)
+/* Consumed chunks kept for reuse: a chunk is above glibc's mmap threshold,
+ * so freeing and allocating them at the sample rate would mmap, fault in
+ * and munmap 256 KiB each time (and every munmap interrupts the program's
+ * other CPUs to flush their TLBs). */
+#define SPARE_CHUNKS 4
 
 struct em_backlog_chunk {
 	struct em_backlog_chunk *next;
@@ -22,6 +27,8 @@ struct em_backlog_chunk {
 static struct {
 	pthread_mutex_t lock;
 	struct em_backlog_chunk *head, *tail;
+	struct em_backlog_chunk *spare;	/* consumed, for reuse */
+	unsigned nspare;
 	size_t bytes;
 	atomic_uint kick;	/* futex word */
 	atomic_int stop;
@@ -44,9 +51,15 @@ static bool append(const struct em_rec *r)
 	if (bl.bytes + n > MAX_BYTES)
 		return false;
 	if (!c || CHUNK_BYTES - c->used < n) {
-		c = malloc(sizeof(*c));
-		if (!c)
-			return false;
+		if (bl.spare) {
+			c = bl.spare;
+			bl.spare = c->next;
+			bl.nspare--;
+		} else {
+			c = malloc(sizeof(*c));
+			if (!c)
+				return false;
+		}
 		c->next = NULL;
 		c->used = 0;
 		if (bl.tail)
@@ -100,6 +113,14 @@ void em_backlog_consume(struct em_backlog_chunk *list, void (*fn)(const struct e
 			fn(r);
 			off += rec_size(r);
 		}
+		pthread_mutex_lock(&bl.lock);
+		if (bl.nspare < SPARE_CHUNKS) {
+			list->next = bl.spare;
+			bl.spare = list;
+			bl.nspare++;
+			list = NULL;
+		}
+		pthread_mutex_unlock(&bl.lock);
 		free(list);
 		list = next;
 	}
@@ -209,6 +230,12 @@ void em_backlog_after_fork_child(void)
 	}
 	bl.head = bl.tail = NULL;
 	bl.bytes = 0;
+	while (bl.spare) {
+		c = bl.spare->next;
+		free(bl.spare);
+		bl.spare = c;
+	}
+	bl.nspare = 0;
 	atomic_store(&bl.kick, 0);
 	bl.running = false;
 	em_backlog_start(bl.wake);

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_cmd redis-server redis-benchmark redis-cli python3
 need_file "$LIB"
-ROUNDS=${REDIS_ROUNDS:-3}
+ROUNDS=${REDIS_ROUNDS:-5}
 REQ=${REDIS_REQUESTS:-200000}
 
 # one MODE: start redis (plain or under ember), benchmark, print
