@@ -166,6 +166,36 @@ full:
 	return NULL;
 }
 
+struct em_rec *em_backlog_hook_sample(uint16_t kind, const char *fn, const ucontext_t *ctx)
+{
+	struct em_thread *t = em_tls_self ? em_tls_self : em_thread_attach();
+	struct em_rec *rec = em_backlog_claim_hook();
+	uint16_t flags;
+
+	if (!rec)
+		return NULL;
+	rec->kind = kind;
+	rec->tid = t ? t->tid : (pid_t)gettid();
+	rec->addr = 0;
+	rec->aux = 0;
+	rec->v[0] = rec->v[1] = 0;
+	rec->fn = fn;
+	/* Frames from the wrapper (or its slow path) on, then the program's;
+	 * the writer drops the agent's frames and puts fn as the leaf. */
+	rec->nframes = em_unwind_context(t, ctx, rec->frames, em_ring__max_frames(em_ring_q),
+					 &flags);
+	rec->flags = flags | EM_REC_HOOK;
+	em_stats_count_stack(flags);
+	return rec;
+}
+
+void em_backlog_hook_publish(struct em_rec *rec)
+{
+	em_ring__publish(em_ring_q, rec);
+	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))
+		em_backlog_kick();
+}
+
 static void *drainer_main(void *arg)
 {
 	(void)arg;

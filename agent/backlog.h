@@ -19,6 +19,7 @@
 #include "ring.h"
 
 #include <stddef.h>
+#include <ucontext.h>
 
 struct em_backlog_chunk;
 
@@ -41,6 +42,18 @@ size_t em_backlog_bytes(void);
  * allocation) then slow the program down a little instead of losing samples.
  */
 struct em_rec *em_backlog_claim_hook(void);
+
+/*
+ * em_backlog_hook_sample() - a record for a hook's sample (allocation,
+ * blocking call), with what every such sample has filled in: kind, the
+ * thread, fn (the function the program called: the leaf) and the stack
+ * unwound from ctx (em_unwind_getcontext in the wrapper's frame), counted in
+ * em_stats. The caller sets its values, then em_backlog_hook_publish().
+ * NULL when the ring has no room (counted). Call with em_tls_busy set.
+ */
+struct em_rec *em_backlog_hook_sample(uint16_t kind, const char *fn, const ucontext_t *ctx);
+/* Publish a hook record, and wake the drainer if the ring is half full. */
+void em_backlog_hook_publish(struct em_rec *rec);
 
 /* The drainer thread. wake() is called when records were moved. */
 int em_backlog_start(void (*wake)(void));

@@ -135,7 +135,7 @@ void em_heap_forget(void *p)
 			rec->nframes = 0;
 			rec->tid = 0;
 			rec->addr = (uint64_t)(uintptr_t)p;
-			em_ring__publish(em_ring_q, rec);
+			em_backlog_hook_publish(rec);
 		} else {
 			/* The writer will keep counting it as in use: say so. */
 			atomic_fetch_add_explicit(&em_stats.heap_lost_frees, 1,
@@ -150,9 +150,7 @@ out:
 void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx)
 {
 	int saved_errno = errno;
-	struct em_thread *t;
 	struct em_rec *rec;
-	uint16_t flags;
 	int on = atomic_load_explicit(&enabled, memory_order_relaxed);
 
 	if (on <= 0) {
@@ -178,30 +176,15 @@ void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx)
 	if (em_tls_busy || !p)
 		goto out;
 	em_tls_busy++;
-	t = em_tls_self ? em_tls_self : em_thread_attach();
-	rec = em_backlog_claim_hook();
-	if (!rec) {
-		em_tls_busy--;
-		goto out;
+	rec = em_backlog_hook_sample(EM_REC_HEAP_ALLOC, fn, ctx);
+	if (rec) {
+		rec->addr = (uint64_t)(uintptr_t)p;
+		rec->v[0] = (int64_t)size;
+		if (!live_add(p))
+			rec->flags |= EM_REC_NOT_TRACKED;
+		em_backlog_hook_publish(rec);
+		atomic_fetch_add_explicit(&em_stats.heap_samples, 1, memory_order_relaxed);
 	}
-	rec->kind = EM_REC_HEAP_ALLOC;
-	rec->tid = t ? t->tid : (pid_t)gettid();
-	rec->addr = (uint64_t)(uintptr_t)p;
-	rec->v[0] = (int64_t)size;
-	rec->v[1] = 0;
-	rec->fn = fn;
-	/* Frames from the wrapper (or its slow path) on, then the program's.
-	 * The writer drops the agent's frames and puts fn as the leaf. */
-	rec->nframes = em_unwind_context(t, ctx, rec->frames, em_ring__max_frames(em_ring_q),
-					 &flags);
-	rec->flags = flags | EM_REC_HOOK;
-	em_stats_count_stack(flags);
-	if (!live_add(p))
-		rec->flags |= EM_REC_NOT_TRACKED;
-	em_ring__publish(em_ring_q, rec);
-	atomic_fetch_add_explicit(&em_stats.heap_samples, 1, memory_order_relaxed);
-	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))
-		em_writer_kick();
 	em_tls_busy--;
 out:
 	errno = saved_errno;

@@ -84,9 +84,7 @@ void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn, const ucon
 {
 	int saved_errno = errno;
 	double tpn = ticks_per_ns();
-	struct em_thread *t;
 	struct em_rec *rec;
-	uint16_t flags;
 
 	if (!seeded) {
 		/* A thread's first call: start its countdown properly (drawn,
@@ -100,29 +98,13 @@ void em_sys_sample(uint64_t ticks, enum em_sys which, const char *fn, const ucon
 	if (em_tls_busy || getpid() != em_pid)
 		goto out;
 	em_tls_busy++;
-	t = em_tls_self ? em_tls_self : em_thread_attach();
-	rec = em_backlog_claim_hook();
-	if (!rec) {
-		em_tls_busy--;
-		goto out;
+	rec = em_backlog_hook_sample(EM_REC_SYSCALL, fn, ctx);
+	if (rec) {
+		rec->v[0] = (int64_t)((double)ticks / tpn);
+		rec->aux = which;
+		em_backlog_hook_publish(rec);
+		atomic_fetch_add_explicit(&em_stats.syscall_samples, 1, memory_order_relaxed);
 	}
-	rec->kind = EM_REC_SYSCALL;
-	rec->tid = t ? t->tid : (pid_t)gettid();
-	rec->v[0] = (int64_t)((double)ticks / tpn);
-	rec->v[1] = 0;
-	rec->aux = which;
-	rec->addr = 0;
-	rec->fn = fn;
-	/* Frames from the wrapper on, then the program's; the writer drops the
-	 * agent's frames and puts fn as the leaf. */
-	rec->nframes = em_unwind_context(t, ctx, rec->frames, em_ring__max_frames(em_ring_q),
-					 &flags);
-	rec->flags = flags | EM_REC_HOOK;
-	em_stats_count_stack(flags);
-	em_ring__publish(em_ring_q, rec);
-	atomic_fetch_add_explicit(&em_stats.syscall_samples, 1, memory_order_relaxed);
-	if (em_ring__used(em_ring_q) * 2 > em_ring__capacity(em_ring_q))
-		em_writer_kick();
 	em_tls_busy--;
 out:
 	errno = saved_errno;
