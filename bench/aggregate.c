@@ -16,30 +16,16 @@
  * Each phase prints this process's CPU time and the wall time.
  */
 #include "profile.h"
+#include "stamp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-struct stamp {
-	double wall, cpu;
-};
-
-static struct stamp now(void)
-{
-	struct timespec w, c;
-
-	clock_gettime(CLOCK_MONOTONIC, &w);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
-	return (struct stamp){ (double)w.tv_sec + (double)w.tv_nsec / 1e9,
-			       (double)c.tv_sec + (double)c.tv_nsec / 1e9 };
-}
 
 static void report(const char *what, struct stamp t0, const char *extra)
 {
-	struct stamp t = now();
+	struct stamp t = stamp_now();
 
 	printf("  %-28s cpu %8.1f ms   wall %8.1f ms   %s\n", what, (t.cpu - t0.cpu) * 1e3,
 	       (t.wall - t0.wall) * 1e3, extra);
@@ -120,7 +106,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	all = t0 = now();
+	all = t0 = stamp_now();
 	em_profile__add_sample_type(p, "samples", "count");
 	em_profile__add_sample_type(p, "cpu", "nanoseconds");
 	em_profile__set_period_type(p, "cpu", "nanoseconds", 10101010);
@@ -143,7 +129,7 @@ int main(int argc, char **argv)
 	lab[0] = em_profile__label_str(p, "thread", "worker");
 	lab[1] = em_profile__label_num(p, "tid", 4242, NULL);
 
-	t0 = now();
+	t0 = stamp_now();
 	for (size_t i = 0; i < n; i++) {
 		/* Skewed: half the samples on 1% of the stacks. */
 		uint64_t r = next_rand();
@@ -159,7 +145,7 @@ int main(int argc, char **argv)
 	snprintf(extra, sizeof(extra), "%zu samples -> %zu unique (depth %zu)", n, p->nsamples, d);
 	report("add samples", t0, extra);
 
-	t0 = now();
+	t0 = stamp_now();
 	if (em_profile__write(p, out) != 0) {
 		fprintf(stderr, "aggregate: cannot write %s\n", out);
 		return 1;

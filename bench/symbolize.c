@@ -10,28 +10,13 @@
  * units indexed as they are hit); warm: the same symbolizer again, into a
  * new profile; lookup: warm lookups without building a profile.
  */
+#include "stamp.h"
 #include "symbolize.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-struct stamp {
-	double wall, cpu;
-};
-
-/* Wall time, and this process's CPU time (steadier on a shared machine). */
-static struct stamp now(void)
-{
-	struct timespec w, c;
-
-	clock_gettime(CLOCK_MONOTONIC, &w);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
-	return (struct stamp){ (double)w.tv_sec + (double)w.tv_nsec / 1e9,
-			       (double)c.tv_sec + (double)c.tv_nsec / 1e9 };
-}
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -57,7 +42,7 @@ static const struct em_map *text_of(const struct em_maps *m, const char *name)
 
 static void report(const char *what, struct stamp t0, size_t n, size_t resolved)
 {
-	struct stamp t = now();
+	struct stamp t = stamp_now();
 	double cpu = t.cpu - t0.cpu;
 
 	printf("  %-7s %8.1f ms cpu %8.1f ms wall  %6.2f us/address (cpu)  %zu resolved\n", what,
@@ -131,13 +116,13 @@ int main(int argc, char **argv)
 	       (size_t)(libstdcxx->end - libstdcxx->start) >> 10,
 	       o.symbols_only ? "symbol tables only" : "symbol tables + DWARF where installed");
 	s = em_symbolizer__new(&o);
-	t = now();
+	t = stamp_now();
 	resolved = pass(s, p, addrs, n);
 	report("cold", t, n, resolved);
-	t = now();
+	t = stamp_now();
 	resolved = pass(s, p, addrs, n);
 	report("warm", t, n, resolved);
-	t = now();
+	t = stamp_now();
 	resolved = 0;
 	for (size_t i = 0; i < n; i++)
 		resolved += em_symbolizer__lookup(s, p, addrs[i], &loc) > 0;
