@@ -6,7 +6,7 @@
  * The live set answers one question on every free: was this pointer
  * sampled? A 2^18-bit filter (32 KiB) gives "no" at once for almost every
  * pointer. Its 64-bit words belong to 4096 stripes, each a small array of
- * the live sampled addresses that hash there, under a spinlock; after every
+ * the live sampled addresses that fall there (heap.h), under a spinlock; after every
  * removal the stripe recomputes its word from what is left, so the filter
  * never keeps stale bits however long the program runs. Only sampled
  * allocations (thousands per second at most) and filter hits take a lock.
@@ -37,10 +37,12 @@ struct stripe {
 };
 
 __thread int64_t em_heap_left EM_TLS;
-atomic_long em_heap_live_n;
-atomic_ulong em_heap_filter[NSTRIPES];
+/* Read by every free: in a cache line that only read-mostly data shares
+ * (the stripes, whose locks are written, start on a line of their own). */
+_Alignas(64) atomic_long em_heap_free_gate;
+_Alignas(64) atomic_ulong em_heap_filter[NSTRIPES];
 
-static struct stripe stripes[NSTRIPES];
+static _Alignas(64) struct stripe stripes[NSTRIPES];
 static __thread int seeded EM_TLS;
 static atomic_int enabled;	/* 1 sampling, -1 off (for good), 0 not yet decided */
 static double rate;
@@ -61,16 +63,10 @@ static uintptr_t *at(struct stripe *s, uint32_t i)
 	return i < INLINE_SLOTS ? &s->slot[i] : &s->more[i - INLINE_SLOTS];
 }
 
-static uint64_t bit_of(uint64_t h)
-{
-	return 1ULL << ((h >> (64 - EM_HEAP_FILTER_LOG)) & 63);
-}
-
 /* Called with em_tls_busy set, so the real malloc below is not sampled. */
 static bool live_add(void *p)
 {
-	uint64_t h = em_heap_hash(p);
-	struct stripe *s = &stripes[h >> (64 - EM_HEAP_STRIPES_LOG)];
+	struct stripe *s = &stripes[em_heap_word_of(p)];
 
 	lock(s);
 	if (s->n >= INLINE_SLOTS + s->cap) {
@@ -85,16 +81,16 @@ static bool live_add(void *p)
 		s->cap = cap;
 	}
 	*at(s, s->n++) = (uintptr_t)p;
-	atomic_fetch_or_explicit(&em_heap_filter[s - stripes], bit_of(h), memory_order_relaxed);
+	atomic_fetch_or_explicit(&em_heap_filter[s - stripes], em_heap_bit_of(p), memory_order_relaxed);
 	unlock(s);
-	atomic_fetch_add(&em_heap_live_n, 1);
+	em_heap_gate_set(EM_HEAP_GATE_LIVE);
 	return true;
 }
 
 static bool live_remove(void *p)
 {
-	uint64_t h = em_heap_hash(p), word = 0;
-	struct stripe *s = &stripes[h >> (64 - EM_HEAP_STRIPES_LOG)];
+	struct stripe *s = &stripes[em_heap_word_of(p)];
+	uint64_t word = 0;
 	bool found = false;
 
 	lock(s);
@@ -108,12 +104,10 @@ static bool live_remove(void *p)
 	}
 	if (found) {
 		for (uint32_t i = 0; i < s->n; i++)
-			word |= bit_of(em_heap_hash((void *)*at(s, i)));
+			word |= em_heap_bit_of((void *)*at(s, i));
 		atomic_store_explicit(&em_heap_filter[s - stripes], word, memory_order_relaxed);
 	}
 	unlock(s);
-	if (found)
-		atomic_fetch_sub(&em_heap_live_n, 1);
 	return found;
 }
 
@@ -212,5 +206,6 @@ void em_heap_after_fork_child(void)
 		stripes[i].n = 0;
 		atomic_store(&em_heap_filter[i], 0);
 	}
-	atomic_store(&em_heap_live_n, 0);
+	/* Keep the arena bit: the child has the parent's arena blocks. */
+	atomic_fetch_and(&em_heap_free_gate, ~EM_HEAP_GATE_LIVE);
 }

@@ -34,8 +34,27 @@
 /* Bytes this thread may still allocate before its next sample. Starts at 0,
  * so each thread's first allocation takes the slow path, which draws. */
 extern __thread int64_t em_heap_left EM_TLS EM_HIDDEN;
-/* Sampled allocations currently in the live set (0: frees skip the filter). */
-extern atomic_long em_heap_live_n EM_HIDDEN;
+/*
+ * Nonzero while free() must look closer before calling the real free:
+ * EM_HEAP_GATE_LIVE once a sampled allocation has entered the live set,
+ * EM_HEAP_GATE_ARENA once the malloc wrapper's bootstrap arena has handed
+ * out a block. Zero: free is a load, a test and a tail call. Every free on
+ * every CPU reads it, so it is written only when a bit changes, never per
+ * sample, and LIVE is not cleared when the live set empties again (a
+ * long-running program always has sampled blocks live anyway, and clearing
+ * it would race with the next sample's setting it).
+ */
+extern atomic_long em_heap_free_gate EM_HIDDEN;
+#define EM_HEAP_GATE_LIVE  1L
+#define EM_HEAP_GATE_ARENA 2L
+
+/* Sets bits in em_heap_free_gate unless already set (no write, so the
+ * cache line stays shared between CPUs). */
+static inline void em_heap_gate_set(long bits)
+{
+	if ((atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) & bits) != bits)
+		atomic_fetch_or(&em_heap_free_gate, bits);
+}
 extern atomic_ulong em_heap_filter[] EM_HIDDEN;
 
 /* Slow paths (not inlined). Preserve errno. fn is the name of the function
@@ -45,13 +64,31 @@ extern atomic_ulong em_heap_filter[] EM_HIDDEN;
 void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx) EM_HIDDEN;
 void em_heap_forget(void *p) EM_HIDDEN;
 
-#define EM_HEAP_STRIPES_LOG 12
-#define EM_HEAP_FILTER_LOG  18	/* bits; 64 per stripe */
+#define EM_HEAP_STRIPES_LOG 12	/* filter words, one per stripe */
 
-static inline uint64_t em_heap_hash(const void *p)
+/*
+ * Where an address sits in the filter: its bits 4..9 pick the bit, bits
+ * 10..21 the word (and the stripe), offset by a hash of the 4 MiB region
+ * above them. Within a region the filter keeps the heap's locality: the
+ * frees of a working set of a few hundred KiB read a few dozen filter
+ * words that stay in cache, not a random line of 32 KiB each (which cost
+ * most of the hook's time in w_malloc). The region's hash keeps heaps at
+ * aligned addresses (glibc's per-thread arenas are 64 MiB-aligned) off
+ * each other's words, so threads do not share the lines they read and a
+ * sample writes. The false-positive rate is the share of bits set, as with
+ * any hash.
+ */
+static inline unsigned em_heap_word_of(const void *p)
 {
-	/* Fibonacci hashing of the address without its alignment bits. */
-	return ((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL;
+	uintptr_t a = (uintptr_t)p;
+
+	return (unsigned)((a >> 10) + (((uint64_t)(a >> 22) * 0x9e3779b97f4a7c15ULL) >> 52)) &
+	       ((1u << EM_HEAP_STRIPES_LOG) - 1);
+}
+
+static inline uint64_t em_heap_bit_of(const void *p)
+{
+	return 1ULL << (((uintptr_t)p >> 4) & 63);
 }
 
 /* After a successful allocation of size bytes at p. Not async-signal-safe
@@ -68,19 +105,22 @@ static inline __attribute__((always_inline)) void em_heap_alloc(void *p, size_t 
 	}
 }
 
+/* Whether p may be a sampled allocation still live: one bit of the live
+ * set's filter (false positives are sorted out by em_heap_forget). */
+static inline bool em_heap_maybe_live(const void *p)
+{
+	return atomic_load_explicit(&em_heap_filter[em_heap_word_of(p)], memory_order_relaxed) &
+	       em_heap_bit_of(p);
+}
+
 /* Before p is released (free, realloc): drop it from the live set if it was
  * sampled. */
 static inline void em_heap_free(void *p)
 {
-	uint64_t h;
-
-	if (__builtin_expect(atomic_load_explicit(&em_heap_live_n, memory_order_relaxed) == 0, 1) ||
+	if (__builtin_expect(atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) == 0, 1) ||
 	    !p)
 		return;
-	h = em_heap_hash(p);
-	if (atomic_load_explicit(&em_heap_filter[h >> (64 - EM_HEAP_STRIPES_LOG)],
-				 memory_order_relaxed) &
-	    (1ULL << ((h >> (64 - EM_HEAP_FILTER_LOG)) & 63)))
+	if (em_heap_maybe_live(p))
 		em_heap_forget(p);
 }
 

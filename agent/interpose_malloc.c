@@ -22,9 +22,25 @@
 static _Alignas(16) unsigned char arena[ARENA_SIZE];
 static atomic_size_t arena_used;
 
+static void *boot_malloc(size_t n);
+static void boot_free(void *p);
+
+/*
+ * What malloc and free jump to on their common path. They start at the
+ * bootstrap functions below, never NULL, so the hot paths test nothing but
+ * the sampler's state; ready() points them at the real allocator once
+ * dlsym has found it. A cache line of their own: read on every call,
+ * written once.
+ */
+static struct {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	char pad[64 - 2 * sizeof(void *)];
+} _Alignas(64) next = { boot_malloc, boot_free, { 0 } };
+
 static bool in_arena(const void *p)
 {
-	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_SIZE;
+	return (uintptr_t)p - (uintptr_t)arena < ARENA_SIZE;
 }
 
 /* 16-byte header holding the size, so realloc can copy out of the arena. */
@@ -39,6 +55,9 @@ static void *arena_alloc(size_t n, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* From now on every free must first ask whether its pointer is one of
+	 * these (free_gated). Set before the pointer is handed out. */
+	em_heap_gate_set(EM_HEAP_GATE_ARENA);
 	p = arena + off;
 	memcpy(p, &n, sizeof(n));
 	return p + 16;
@@ -68,13 +87,37 @@ static bool ready(void)
 	return em_real.malloc != NULL;
 }
 
+/* Once the real allocator is known, malloc and free go straight to it.
+ * Racing threads store the same values. */
+static bool ready_publish(void)
+{
+	if (!ready() || !em_real.free)
+		return false;
+	__atomic_store_n(&next.free, em_real.free, __ATOMIC_RELEASE);
+	__atomic_store_n(&next.malloc, em_real.malloc, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Until then: find the real allocator, or serve dlsym's own requests from
+ * the arena. */
+static void *boot_malloc(size_t n)
+{
+	return ready_publish() ? em_real.malloc(n) : arena_alloc(n, false);
+}
+
+static void boot_free(void *p)
+{
+	if (ready_publish() && p && !in_arena(p))
+		em_real.free(p);
+}
+
 /*
  * malloc and free are the hottest functions in many programs, so their
  * common path is a test and a tail call into the real allocator, with no
- * stack frame of their own: the sampler's countdown is taken before the call
- * (an allocation that then fails only moves the next sample point), and
- * everything rare (bootstrap, a sample point crossed, sampled blocks live)
- * lives in out-of-line functions.
+ * stack frame of their own: malloc subtracts the size from the sampler's
+ * countdown (an allocation that then fails only moves the next sample
+ * point); free loads one word that is zero unless some sampled block is
+ * live. Everything rare lives in out-of-line functions.
  */
 static __attribute__((noinline)) void *malloc_slow(size_t n)
 {
@@ -93,37 +136,36 @@ static __attribute__((noinline)) void *malloc_slow(size_t n)
 
 EM_EXPORT void *malloc(size_t n)
 {
-	void *(*real)(size_t) = em_real.malloc;
-
-	if (__builtin_expect(real != NULL, 1) &&
-	    __builtin_expect((em_heap_left -= (int64_t)n) >= 0, 1))
-		return real(n);
+	if (__builtin_expect((em_heap_left -= (int64_t)n) >= 0, 1))
+		return next.malloc(n);
 	return malloc_slow(n);
 }
 
-static __attribute__((noinline)) void free_slow(void *p)
+/*
+ * Sampled blocks are live (in a long-running program, always) or the arena
+ * was used: arena blocks are not the real allocator's to free; for the
+ * rest, a bit test in the live set's filter, then the real free. (NULL
+ * has a filter bit like any pointer; em_heap_forget finds nothing there.)
+ */
+static __attribute__((noinline)) void free_gated(void *p)
 {
-	if (!p || in_arena(p))
+	long gate = atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed);
+
+	if (__builtin_expect(gate & EM_HEAP_GATE_ARENA, 0) && in_arena(p))
 		return;
-	if (ready())
-		em_real.free(p);
+	if (em_heap_maybe_live(p))
+		em_heap_forget(p);
+	next.free(p);
 }
 
-/*
- * In a long-running program some sampled blocks are always live, so the
- * filter test (em_heap_free: a hash and one bit) is the common path, not
- * the exception: it stays inline, before the tail call into the real free.
- */
 EM_EXPORT void free(void *p)
 {
-	void (*real)(void *) = em_real.free;
-
-	if (__builtin_expect(real != NULL, 1) && !in_arena(p)) {
-		em_heap_free(p);
-		real(p);
+	if (__builtin_expect(atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) == 0,
+			     1)) {
+		next.free(p);
 		return;
 	}
-	free_slow(p);
+	free_gated(p);
 }
 
 EM_EXPORT void *calloc(size_t n, size_t size)
