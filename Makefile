@@ -117,8 +117,10 @@ deps-bench: deps-test
 	$(call install_pkgs,$(DEPS_BENCH))
 
 # ---- generated protobuf code ----------------------------------------------
-# Grouped target: one protoc-c run makes both files.
-$(OUTPUT)/gen/profile.pb-c.c $(OUTPUT)/gen/profile.pb-c.h &: lib/proto/profile.proto
+# Grouped target: one protoc-c run makes both files. After `make deps`
+# (order-only): under make -j, protoc-c and the headers every object needs
+# must be installed before anything compiles.
+$(OUTPUT)/gen/profile.pb-c.c $(OUTPUT)/gen/profile.pb-c.h &: lib/proto/profile.proto | deps
 	$(call msg,PROTOC,$@)
 	$(Q)mkdir -p $(OUTPUT)/gen && $(PROTOC_C) --proto_path=lib/proto --c_out=$(OUTPUT)/gen $<
 # Order-only: the header exists before the first compile; afterwards the .d
