@@ -37,9 +37,6 @@ struct stripe {
 };
 
 __thread int64_t em_heap_left EM_TLS;
-/* Read by every free: in a cache line that only read-mostly data shares
- * (the stripes, whose locks are written, start on a line of their own). */
-_Alignas(64) atomic_long em_heap_free_gate;
 _Alignas(64) atomic_ulong em_heap_filter[NSTRIPES];
 
 static _Alignas(64) struct stripe stripes[NSTRIPES];
@@ -83,8 +80,32 @@ static bool live_add(void *p)
 	*at(s, s->n++) = (uintptr_t)p;
 	atomic_fetch_or_explicit(&em_heap_filter[s - stripes], em_heap_bit_of(p), memory_order_relaxed);
 	unlock(s);
-	em_heap_gate_set(EM_HEAP_GATE_LIVE);
 	return true;
+}
+
+/* The pinned range (em_heap_pin): its words keep every bit. */
+static atomic_uintptr_t pin_lo, pin_hi;
+
+static uint64_t pinned_bits(unsigned word)
+{
+	uintptr_t lo = atomic_load_explicit(&pin_lo, memory_order_relaxed);
+	uintptr_t hi = atomic_load_explicit(&pin_hi, memory_order_relaxed);
+	unsigned first = em_heap_word_of((void *)lo), span;
+
+	if (lo == hi)
+		return 0;
+	span = (unsigned)(((hi - 1) >> 10) - (lo >> 10));
+	return ((word - first) & (NSTRIPES - 1)) <= span ? ~0ULL : 0;
+}
+
+void em_heap_pin(const void *lo, size_t len)
+{
+	uintptr_t a = (uintptr_t)lo;
+
+	atomic_store(&pin_lo, a);
+	atomic_store(&pin_hi, a + len);
+	for (uintptr_t x = a & ~(uintptr_t)1023; x < a + len; x += 1024)
+		atomic_store(&em_heap_filter[em_heap_word_of((void *)x)], ~0ULL);
 }
 
 static bool live_remove(void *p)
@@ -103,6 +124,7 @@ static bool live_remove(void *p)
 		}
 	}
 	if (found) {
+		word = pinned_bits((unsigned)(s - stripes));
 		for (uint32_t i = 0; i < s->n; i++)
 			word |= em_heap_bit_of((void *)*at(s, i));
 		atomic_store_explicit(&em_heap_filter[s - stripes], word, memory_order_relaxed);
@@ -204,8 +226,7 @@ void em_heap_after_fork_child(void)
 	for (unsigned i = 0; i < NSTRIPES; i++) {
 		atomic_flag_clear(&stripes[i].lock);
 		stripes[i].n = 0;
-		atomic_store(&em_heap_filter[i], 0);
+		/* The child has the parent's arena blocks: they stay pinned. */
+		atomic_store(&em_heap_filter[i], pinned_bits(i));
 	}
-	/* Keep the arena bit: the child has the parent's arena blocks. */
-	atomic_fetch_and(&em_heap_free_gate, ~EM_HEAP_GATE_LIVE);
 }

@@ -20,8 +20,7 @@
  * formula, applied per allocation). R = 1 samples everything with weight 1.
  *
  * Cost: an unsampled malloc costs one TLS subtract and a branch; an
- * unsampled free costs one load of a global counter, and when sampled
- * allocations are live, one bit test in a 32 KiB filter.
+ * unsampled free one bit test in a 32 KiB filter (below).
  */
 #ifndef EMBER_AGENT_HEAP_H
 #define EMBER_AGENT_HEAP_H
@@ -35,26 +34,13 @@
  * so each thread's first allocation takes the slow path, which draws. */
 extern __thread int64_t em_heap_left EM_TLS EM_HIDDEN;
 /*
- * Nonzero while free() must look closer before calling the real free:
- * EM_HEAP_GATE_LIVE once a sampled allocation has entered the live set,
- * EM_HEAP_GATE_ARENA once the malloc wrapper's bootstrap arena has handed
- * out a block. Zero: free is a load, a test and a tail call. Every free on
- * every CPU reads it, so it is written only when a bit changes, never per
- * sample, and LIVE is not cleared when the live set empties again (a
- * long-running program always has sampled blocks live anyway, and clearing
- * it would race with the next sample's setting it).
+ * The live set's filter: one bit per 16-byte address slot, 2^18 bits, so
+ * addresses 4 MiB apart share a bit. Set for every sampled allocation still
+ * live (and for the malloc wrapper's bootstrap arena, em_heap_pin), never
+ * stale: a removal recomputes its word from what is left. Every free tests
+ * its bit and goes straight to the real free when it is clear; that test
+ * is all an unsampled free costs, with or without sampled blocks live.
  */
-extern atomic_long em_heap_free_gate EM_HIDDEN;
-#define EM_HEAP_GATE_LIVE  1L
-#define EM_HEAP_GATE_ARENA 2L
-
-/* Sets bits in em_heap_free_gate unless already set (no write, so the
- * cache line stays shared between CPUs). */
-static inline void em_heap_gate_set(long bits)
-{
-	if ((atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) & bits) != bits)
-		atomic_fetch_or(&em_heap_free_gate, bits);
-}
 extern atomic_ulong em_heap_filter[] EM_HIDDEN;
 
 /* Slow paths (not inlined). Preserve errno. fn is the name of the function
@@ -68,22 +54,18 @@ void em_heap_forget(void *p) EM_HIDDEN;
 
 /*
  * Where an address sits in the filter: its bits 4..9 pick the bit, bits
- * 10..21 the word (and the stripe), offset by a hash of the 4 MiB region
- * above them. Within a region the filter keeps the heap's locality: the
- * frees of a working set of a few hundred KiB read a few dozen filter
- * words that stay in cache, not a random line of 32 KiB each (which cost
- * most of the hook's time in w_malloc). The region's hash keeps heaps at
- * aligned addresses (glibc's per-thread arenas are 64 MiB-aligned) off
- * each other's words, so threads do not share the lines they read and a
- * sample writes. The false-positive rate is the share of bits set, as with
- * any hash.
+ * 10..21 the word (and the stripe). Taken straight from the address, not
+ * hashed, so that the filter has the heap's locality: the frees of a
+ * working set of a few hundred KiB read a few dozen filter words that stay
+ * in cache, not a random line of 32 KiB each (which cost most of the hook's
+ * time in w_malloc). The false-positive rate is the share of bits set, as
+ * with any hash: with 10,000 sampled blocks live (5 GB in use at the
+ * default rate), 4%, and a false positive costs a lookup under a stripe's
+ * lock.
  */
 static inline unsigned em_heap_word_of(const void *p)
 {
-	uintptr_t a = (uintptr_t)p;
-
-	return (unsigned)((a >> 10) + (((uint64_t)(a >> 22) * 0x9e3779b97f4a7c15ULL) >> 52)) &
-	       ((1u << EM_HEAP_STRIPES_LOG) - 1);
+	return ((uintptr_t)p >> 10) & ((1u << EM_HEAP_STRIPES_LOG) - 1);
 }
 
 static inline uint64_t em_heap_bit_of(const void *p)
@@ -113,16 +95,18 @@ static inline bool em_heap_maybe_live(const void *p)
 	       em_heap_bit_of(p);
 }
 
-/* Before p is released (free, realloc): drop it from the live set if it was
+/* Before p is released (realloc): drop it from the live set if it was
  * sampled. */
 static inline void em_heap_free(void *p)
 {
-	if (__builtin_expect(atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) == 0, 1) ||
-	    !p)
-		return;
-	if (em_heap_maybe_live(p))
+	if (__builtin_expect(em_heap_maybe_live(p), 0) && p)
 		em_heap_forget(p);
 }
+
+/* Set every filter bit of [lo, lo + len) for good (len < 4 MiB): frees of
+ * those addresses always take the slow path. Once, before any of them is
+ * handed out. */
+void em_heap_pin(const void *lo, size_t len) EM_HIDDEN;
 
 /* Start sampling (after the agent's configuration is read). */
 void em_heap_init(void) EM_HIDDEN;

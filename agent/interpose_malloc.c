@@ -55,9 +55,10 @@ static void *arena_alloc(size_t n, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* From now on every free must first ask whether its pointer is one of
-	 * these (free_gated). Set before the pointer is handed out. */
-	em_heap_gate_set(EM_HEAP_GATE_ARENA);
+	/* From now on every free of an arena address takes the slow path
+	 * (free_flagged). Before this pointer is handed out, by every caller
+	 * (idempotent, and the arena is rarely used at all). */
+	em_heap_pin(arena, sizeof(arena));
 	p = arena + off;
 	memcpy(p, &n, sizeof(n));
 	return p + 16;
@@ -116,8 +117,8 @@ static void boot_free(void *p)
  * common path is a test and a tail call into the real allocator, with no
  * stack frame of their own: malloc subtracts the size from the sampler's
  * countdown (an allocation that then fails only moves the next sample
- * point); free loads one word that is zero unless some sampled block is
- * live. Everything rare lives in out-of-line functions.
+ * point); free tests the pointer's bit in the live set's filter (heap.h).
+ * Everything rare lives in out-of-line functions.
  */
 static __attribute__((noinline)) void *malloc_slow(size_t n)
 {
@@ -142,30 +143,26 @@ EM_EXPORT void *malloc(size_t n)
 }
 
 /*
- * Sampled blocks are live (in a long-running program, always) or the arena
- * was used: arena blocks are not the real allocator's to free; for the
- * rest, a bit test in the live set's filter, then the real free. (NULL
- * has a filter bit like any pointer; em_heap_forget finds nothing there.)
+ * free's bit in the live set's filter is set: p may be a sampled allocation
+ * still live (else a false positive, which em_heap_forget sorts out), or a
+ * block from the arena, which is not the real allocator's to free.
  */
-static __attribute__((noinline)) void free_gated(void *p)
+static __attribute__((noinline)) void free_flagged(void *p)
 {
-	long gate = atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed);
-
-	if (__builtin_expect(gate & EM_HEAP_GATE_ARENA, 0) && in_arena(p))
+	if (in_arena(p))
 		return;
-	if (em_heap_maybe_live(p))
+	if (p)
 		em_heap_forget(p);
 	next.free(p);
 }
 
 EM_EXPORT void free(void *p)
 {
-	if (__builtin_expect(atomic_load_explicit(&em_heap_free_gate, memory_order_relaxed) == 0,
-			     1)) {
+	if (__builtin_expect(!em_heap_maybe_live(p), 1)) {
 		next.free(p);
 		return;
 	}
-	free_gated(p);
+	free_flagged(p);
 }
 
 EM_EXPORT void *calloc(size_t n, size_t size)
