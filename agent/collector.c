@@ -140,6 +140,15 @@ static uint64_t marker(struct em_collector *c, uint64_t *cache, const char *name
 	return *cache;
 }
 
+void em_collect_cover(uint64_t pc)
+{
+	if (pc >= EM_KERNEL_MIN_ADDR || em_collect_env.maps_fresh || !em_collect_env.proc ||
+	    em_maps__find(em_proc__maps(em_collect_env.proc), pc))
+		return;
+	em_collect_env.maps_fresh = true;
+	em_proc__refresh(em_collect_env.proc);
+}
+
 /* The location id of pprof address addr in c, symbolizing it the first time. */
 static uint64_t location_of(struct em_collector *c, uint64_t addr)
 {
@@ -147,6 +156,7 @@ static uint64_t location_of(struct em_collector *c, uint64_t addr)
 
 	if (em_u64map__get(&c->pcs, addr, &id))
 		return id;
+	em_collect_cover(addr);
 	id = em_symbolizer__location(em_collect_env.sym, em_collect_env.proc, c->p, addr);
 	if (id)
 		em_u64map__put(&c->pcs, addr, id);

@@ -162,6 +162,7 @@ static void drain(void)
 {
 	unsigned gen = atomic_load(&em_maps_generation);
 
+	em_collect_env.maps_fresh = false;
 	if (gen != w.maps_gen) {
 		/* dlclose: addresses may be reused by the next object loaded, so
 		 * cached symbols for them are no longer trustworthy. */

@@ -11,6 +11,7 @@
 #include "ring.h"
 #include "u64map.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,9 +28,18 @@ struct em_collect_env {
 	struct em_proc *proc;
 	uintptr_t self_lo, self_hi;	/* libember.so's own code: hidden from stacks */
 	const char *(*thread_name)(pid_t tid);
+	bool maps_fresh;		/* maps re-read in this drain already */
 };
 
 extern struct em_collect_env em_collect_env;
+
+/*
+ * em_collect_cover() - make sure the maps have seen user address pc: when it
+ * lies in none of them, the program mapped code since they were read
+ * (dlopen), so they are read again, at most once per drain
+ * (em_collect_env.maps_fresh, cleared by the writer).
+ */
+void em_collect_cover(uint64_t pc);
 
 struct em_live;		/* heap: sampled allocations still live */
 

@@ -5,7 +5,7 @@
 # the binary nor the network; and a stack cut short ends in a frame that
 # says why, never silently.
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/own_stack"
+need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/own_stack" "$PROGS/dlopen_loop" "$PROGS/libdlwork.so"
 
 # Symbolized in the process: run a copy of the program, delete it, then read.
 mkdir -p "$TMP/bin" "$TMP/sym"
@@ -52,4 +52,13 @@ expect_ge "unwinding out of generated code on its own stack says it stopped" \
 trunc=$(pprof -raw "$prof" 2>/dev/null | sed -n 's/.* \([0-9]*\) truncated stacks.*/\1/p' | head -1)
 expect_ge "the profile's comment counts the truncated stacks" "${trunc:-0}" 100
 expect_no_match "no frame is guessed below the generated code" "$(pprof -top -nodecount=50 "$prof" 2>/dev/null)" ' (main|run_generated)$'
+
+# A library dlopen'ed after the agent started and never closed (a plugin):
+# its functions are named (the writer re-reads the maps for an address in
+# none of them) and its stacks reach main.
+rm -rf "$TMP/dl" && mkdir "$TMP/dl"
+EMBER_HZ=500 EMBER_EVENTS=cpu agent_run "$TMP/dl" "$PROGS/dlopen_loop" "$PROGS/libdlwork.so" 3000 keep > /dev/null
+prof=$(only_profile "$TMP/dl" cpu)
+expect_ge "dlopen'ed library: dl_work is named, with most of the CPU" "$(pprof_cum_pct "$prof" dl_work)" 80
+expect_ge "and its stacks reach main" "$(pprof_cum_pct "$prof" main)" 95
 finish
