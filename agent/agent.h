@@ -74,6 +74,10 @@ struct em_stats {
 	atomic_ulong heap_samples;	/* sampled allocations queued */
 	atomic_ulong heap_lost_frees;	/* frees of sampled allocations the writer never saw */
 	atomic_ulong syscall_samples;	/* sampled blocking calls queued */
+	atomic_ulong slow_unwinds;	/* stacks libunwind walked (not all rules cached);
+					 * counted by the writer */
+	atomic_ulong unwind_verified;	/* EMBER_UNWIND=verify: cached walk = libunwind's */
+	atomic_ulong unwind_mismatches;	/* EMBER_UNWIND=verify: they differed */
 };
 
 extern struct em_stats em_stats EM_HIDDEN;
@@ -149,8 +153,10 @@ int em_unwind_init(void) EM_HIDDEN;
  * thread t into pcs (leaf first: the exact PC, then return addresses; a PC
  * that is exact because it follows a signal frame has EM_PC_EXACT set).
  * Async-signal-safe; never allocates, never takes the loader lock, reads only
- * the thread's stack and loaded objects. Returns the number of frames and
- * sets EM_REC_* flags in *flags.
+ * the thread's stack and loaded objects. A stack whose every address has a
+ * simple rule in the unwind cache (unwind_cache.h) is walked with those;
+ * any other goes to libunwind and is flagged EM_REC_SLOW_UNWIND. Returns
+ * the number of frames and sets EM_REC_* flags in *flags.
  */
 unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *pcs,
 			  unsigned max, uint16_t *flags) EM_HIDDEN;
@@ -159,8 +165,9 @@ unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *p
  * set), starting at the registers em_unwind_getcontext() saved in a
  * function whose frame is still live (the wrapper the program called: the
  * agent's helpers below it then cost no unwinding steps). Frames are return
- * addresses, the first one in that function. Blocks every signal while
- * libunwind runs. Never allocates; pcs is the output buffer.
+ * addresses, the first one in that function. Cached rules first, as above;
+ * blocks every signal while libunwind runs. Never allocates; pcs is the
+ * output buffer.
  */
 unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uint64_t *pcs,
 			   unsigned max, uint16_t *flags) EM_HIDDEN;
@@ -171,8 +178,12 @@ extern int _Ux86_64_getcontext(ucontext_t *uc);
  * Normal context only. Nests. */
 void em_unwind_barrier_begin(void) EM_HIDDEN;
 void em_unwind_barrier_end(void) EM_HIDDEN;
-/* After dlclose: forget cached unwind info. */
+/* After dlclose: forget cached unwind info (libunwind's and our rules). */
 void em_unwind_flush(void) EM_HIDDEN;
+/* Writer (under its lock): learn the rules at the addresses of a record
+ * flagged EM_REC_SLOW_UNWIND (unwind_learn.c). gen: the unwind cache's
+ * generation, read before the writer last checked em_maps_generation. */
+void em_unwind_learn(const struct em_rec *r, uint32_t gen) EM_HIDDEN;
 /* In a forked child: no other thread is unwinding any more. */
 void em_unwind_after_fork_child(void) EM_HIDDEN;
 /* True while this thread's unwinder runs with all signals blocked; the

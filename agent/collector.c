@@ -428,7 +428,7 @@ static void settle(struct em_collector *c, const double *base, size_t nbase)
 static int encode(struct em_collector *c, const char *default_type, uint8_t **out, size_t *len)
 {
 	struct em_profile *p = c->p;
-	char a[128], b[512];
+	char a[128], b[768];
 	const char *comments[2] = { a, b };
 	int64_t saved_default = p->default_sample_type;
 	int err;
@@ -444,13 +444,18 @@ static int encode(struct em_collector *c, const char *default_type, uint8_t **ou
 		 "ember agent since start: %lu CPU samples, %lu heap samples, %lu syscall samples, "
 		 "%lu dropped (ring full), %lu skipped (agent busy), %lu truncated stacks, "
 		 "%lu cut at EMBER_MAX_DEPTH, %lu not unwound (dlclose/fork), %lu timer failures, "
-		 "%lu frees not seen",
+		 "%lu frees not seen, %lu stacks walked by libunwind",
 		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.heap_samples),
 		 atomic_load(&em_stats.syscall_samples), atomic_load(&em_stats.ring_full),
 		 atomic_load(&em_stats.busy), atomic_load(&em_stats.truncated),
 		 atomic_load(&em_stats.depth_limited),
 		 atomic_load(&em_stats.loader_skipped), atomic_load(&em_stats.timer_failures),
-		 atomic_load(&em_stats.heap_lost_frees));
+		 atomic_load(&em_stats.heap_lost_frees), atomic_load(&em_stats.slow_unwinds));
+	if (em_cfg.unwind == EM_UNWIND_VERIFY)
+		snprintf(b + strlen(b), sizeof(b) - strlen(b),
+			 "; EMBER_UNWIND=verify: %lu stacks walked the same with cached rules, %lu "
+			 "differently", atomic_load(&em_stats.unwind_verified),
+			 atomic_load(&em_stats.unwind_mismatches));
 	err = em_profile__encode_gz_comments(p, comments, 2, out, len);
 	p->default_sample_type = saved_default;
 	return err;

@@ -259,4 +259,15 @@ void em_config_parse(struct em_config *c, em_getenv_fn get, em_warn_fn warn)
 	}
 	if ((v = get("EMBER_VERBOSE")) && *v && !parse_bool(v, &c->verbose))
 		warnf(warn, "EMBER_VERBOSE: '%s' is not 0 or 1; using 0", shown(v, sh));
+	if ((v = get("EMBER_UNWIND")) && *v) {
+		if (!strcmp(v, "cached"))
+			c->unwind = EM_UNWIND_CACHED;
+		else if (!strcmp(v, "libunwind"))
+			c->unwind = EM_UNWIND_LIBUNWIND;
+		else if (!strcmp(v, "verify"))
+			c->unwind = EM_UNWIND_VERIFY;
+		else
+			warnf(warn, "EMBER_UNWIND: '%s' is not cached, libunwind or verify; "
+				    "using cached", shown(v, sh));
+	}
 }

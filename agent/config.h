@@ -27,6 +27,13 @@
 #define EM_DEFAULT_HEAP_RATE	524288		/* bytes, Go's MemProfileRate */
 #define EM_DEFAULT_SYSCALL_RATE	1000000		/* nanoseconds */
 
+/* EMBER_UNWIND: how stacks are walked (unwind.c, unwind_cache.h). */
+enum em_unwind_mode {
+	EM_UNWIND_CACHED,	/* cached rules, libunwind for what they cannot walk */
+	EM_UNWIND_LIBUNWIND,	/* libunwind for every stack */
+	EM_UNWIND_VERIFY,	/* both; libunwind's stack is kept, differences counted */
+};
+
 struct em_config {
 	char output[4096];	/* EMBER_OUTPUT: directory for profile files */
 	unsigned events;	/* EMBER_EVENTS: EM_EVENT_* bits */
@@ -40,6 +47,7 @@ struct em_config {
 	uint64_t heap_rate;	/* EMBER_HEAP_RATE: mean bytes between heap samples */
 	uint64_t syscall_rate;	/* EMBER_SYSCALL_RATE: mean ns of blocking between samples */
 	bool verbose;		/* EMBER_VERBOSE */
+	enum em_unwind_mode unwind;	/* EMBER_UNWIND */
 };
 
 /* A lookup like getenv(3); the parser never stores the returned pointers. */

@@ -20,8 +20,10 @@ EM_EXPORT int dlclose(void *handle)
 
 	em_unwind_barrier_begin();
 	rc = EM_REAL(dlclose)(handle);
+	/* The maps first: a writer that sees the unwind cache's new
+	 * generation then also sees that the maps changed (unwind_learn.c). */
+	atomic_fetch_add(&em_maps_generation, 1);
 	em_unwind_flush();
 	em_unwind_barrier_end();
-	atomic_fetch_add(&em_maps_generation, 1);
 	return rc;
 }

@@ -34,6 +34,8 @@ enum em_rec_kind {
 						 * called (the leaf), every frame is a return
 						 * address, the agent's own frames come first */
 #define EM_REC_NOT_TRACKED	(1u << 4)	/* a sampled allocation the live set could not hold */
+#define EM_REC_SLOW_UNWIND	(1u << 5)	/* walked by libunwind: the writer learns its
+						 * addresses' rules (unwind_cache.h) */
 
 struct em_rec {
 	uint16_t kind;

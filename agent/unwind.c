@@ -19,7 +19,14 @@
  *  - access_reg: the registers of the signal's ucontext (or of the hook's own
  *    context from _Ux86_64_getcontext, which makes no syscall).
  *
- * Cost: libunwind brackets its cache lock with two sigprocmask() syscalls per
+ * Most stacks never reach libunwind: the unwind cache (unwind_cache.h) holds
+ * the rule at each address the writer has seen in a stack, and a stack
+ * whose every frame has a simple rule is walked with them (fast_walk: a
+ * lookup and two stack reads a frame, no lock, no system call). The rest
+ * go to libunwind, flagged EM_REC_SLOW_UNWIND so that the writer learns
+ * their addresses.
+ *
+ * Cost in libunwind: it brackets its cache lock with two sigprocmask() syscalls per
  * frame. Our callers already run with every signal blocked (the handler's
  * sa_mask is full, hooks block explicitly), so while em_tls_unwinding is set
  * the sigprocmask wrapper in signals.c skips those calls: ~0.3 us instead of
@@ -31,7 +38,9 @@
  * ones out (they record just the PC and a "skipped" flag).
  */
 #include "agent.h"
+#include "cfi.h"
 #include "real.h"
+#include "unwind_cache.h"
 
 #include <fcntl.h>
 #include <libunwind.h>
@@ -232,6 +241,7 @@ void em_unwind_barrier_end(void)
 
 void em_unwind_flush(void)
 {
+	em_unwind_cache_flush();
 	if (as)
 		unw_flush_cache(as, 0, 0);
 	for (int i = 0; i < OUTERMOST_SLOTS; i++)
@@ -243,6 +253,60 @@ void em_unwind_after_fork_child(void)
 	atomic_store(&inflight, 0);
 	atomic_store(&barrier, 0);
 	em_tls_unwinding = 0;
+}
+
+/* A word of the thread's stack, or false when addr is not in it. */
+static bool stack_word(uint64_t addr, uintptr_t lo, uintptr_t hi, uint64_t *val)
+{
+	if (addr < lo || addr > hi - 8)
+		return false;
+	memcpy(val, (const void *)(uintptr_t)addr, sizeof(*val));
+	return true;
+}
+
+/*
+ * The walk with cached rules (unwind_cache.h), from the registers it needs:
+ * the PC, the stack pointer and the frame pointer. Returns the number of
+ * frames (pcs[0] is ip, exact), or 0 when some frame has no simple rule in
+ * the cache, or the stack does not read back sanely (then libunwind walks
+ * it from the start). Ends as libunwind's walk does: complete at a frame
+ * whose CFI says it is the outermost, EM_REC_DEPTH_LIMIT at max,
+ * EM_REC_TRUNCATED at a return address of 0.
+ */
+static unsigned fast_walk(uint64_t ip, uint64_t sp, uint64_t bp, uintptr_t lo, uintptr_t hi,
+			  uint64_t *pcs, unsigned max, uint16_t *flags)
+{
+	uint32_t gen = em_unwind_cache_gen();
+	bool exact = true;
+	unsigned n = 0;
+
+	for (;;) {
+		uint64_t w = em_unwind_cache_find(em_unwind_key(ip, exact), gen), cfa;
+		struct em_cfi_rule r;
+
+		em_cfi_unpack(w, &r);
+		if (r.kind != EM_CFI_NORMAL && r.kind != EM_CFI_OUTERMOST)
+			return 0;
+		pcs[n++] = ip;
+		if (r.kind == EM_CFI_OUTERMOST)
+			return n;
+		if (n == max) {
+			*flags |= EM_REC_DEPTH_LIMIT;
+			return n;
+		}
+		cfa = (r.cfa_rbp ? bp : sp) + (uint64_t)(int64_t)r.cfa_off;
+		/* Callers' frames are above: a CFA that does not move up means
+		 * the registers are not what the rule expects. */
+		if (cfa <= sp || !stack_word(cfa + (uint64_t)(int64_t)r.ra_off, lo, hi, &ip) ||
+		    (r.rbp_saved && !stack_word(cfa + (uint64_t)(int64_t)r.rbp_off, lo, hi, &bp)))
+			return 0;
+		sp = cfa;
+		exact = false;
+		if (ip == 0) {
+			*flags |= EM_REC_TRUNCATED;
+			return n;
+		}
+	}
 }
 
 /* Walk from the registers in u. pcs[0] is u's IP. */
@@ -305,14 +369,71 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 	return n;
 }
 
+/* EMBER_UNWIND=verify: what the cached walk said, to hold libunwind's
+ * answer against (kept as a hash: no second buffer on the thread's stack). */
+struct fast_answer {
+	unsigned n;	/* 0: the cached walk could not do it */
+	uint16_t flags;
+	uint64_t hash;
+};
+
+#define ENDING_FLAGS (EM_REC_TRUNCATED | EM_REC_DEPTH_LIMIT)
+
+static uint64_t pcs_hash(const uint64_t *pcs, unsigned n)
+{
+	uint64_t h = n;
+
+	for (unsigned i = 0; i < n; i++)
+		h = (h ^ pcs[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The cached walk of a context, as EMBER_UNWIND says: its frame count (the
+ * stack is done), or 0 for libunwind to walk it, with *flags set to
+ * EM_REC_SLOW_UNWIND.
+ */
+static unsigned cached_walk(const ucontext_t *uc, const struct em_thread *t, uint64_t *pcs,
+			    unsigned max, uint16_t *flags, struct fast_answer *a)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	unsigned n = 0;
+
+	a->n = 0;
+	if (em_cfg.unwind != EM_UNWIND_LIBUNWIND)
+		n = fast_walk((uint64_t)g[REG_RIP], (uint64_t)g[REG_RSP], (uint64_t)g[REG_RBP],
+			      t->stack_lo, t->stack_hi, pcs, max, flags);
+	if (n && em_cfg.unwind == EM_UNWIND_VERIFY) {
+		*a = (struct fast_answer){ n, *flags & ENDING_FLAGS, pcs_hash(pcs, n) };
+		n = 0;
+	}
+	if (!n)
+		*flags = EM_REC_SLOW_UNWIND;
+	return n;
+}
+
+/* EMBER_UNWIND=verify: count whether libunwind found the same stack. */
+static void verify(const struct fast_answer *a, const uint64_t *pcs, unsigned n, uint16_t flags)
+{
+	if (!a->n || (flags & EM_REC_LOADER_SKIPPED))
+		return;
+	if (a->n == n && a->flags == (flags & ENDING_FLAGS) && a->hash == pcs_hash(pcs, n))
+		atomic_fetch_add_explicit(&em_stats.unwind_verified, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&em_stats.unwind_mismatches, 1, memory_order_relaxed);
+}
+
 unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, uint64_t *pcs,
 			  unsigned max, uint16_t *flags)
 {
 	const ucontext_t *uc = ucv;
+	struct fast_answer a = { 0 };
 	struct uctx u;
 	unsigned n;
 
 	*flags = 0;
+	if (t && t->stack_hi && max > 0 && (n = cached_walk(uc, t, pcs, max, flags, &a)))
+		return n;
 	if (!t || !t->stack_hi || !as || !enter()) {
 		pcs[0] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 		*flags |= (t && t->stack_hi && as) ? EM_REC_LOADER_SKIPPED : EM_REC_TRUNCATED;
@@ -325,12 +446,14 @@ unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, uint64_t *
 	u.obj_lo = u.obj_hi = 0;
 	n = walk(&u, pcs, max, flags);
 	leave();
+	verify(&a, pcs, n, *flags);
 	return n;
 }
 
 unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uint64_t *pcs,
 			   unsigned max, uint16_t *flags)
 {
+	struct fast_answer a = { 0 };
 	sigset_t all, old;
 	struct uctx u;
 	unsigned n;
@@ -338,6 +461,8 @@ unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uin
 	*flags = 0;
 	if (!t || !t->stack_hi || !as || max == 0)
 		return 0;
+	if ((n = cached_walk(ctx, t, pcs, max, flags, &a)))
+		return n;
 	/* Hooks run with signals unblocked. While libunwind runs here, nothing
 	 * else may run on this thread: with every signal blocked for the walk
 	 * (two system calls per sample, and samples are rare), the skipped
@@ -359,6 +484,7 @@ unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uin
 	n = walk(&u, pcs, max, flags);
 	leave();
 	EM_REAL(pthread_sigmask)(SIG_SETMASK, &old, NULL);
+	verify(&a, pcs, n, *flags);
 	return n;
 }
 

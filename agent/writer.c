@@ -19,6 +19,7 @@
 #include "symbolize.h"
 #include "syscalls.h"
 #include "u64map.h"
+#include "unwind_cache.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -55,6 +56,7 @@ static struct writer {
 	bool stopping;
 	int64_t start_wall_ns, start_mono_ns, next_write_ns;
 	unsigned maps_gen;
+	uint32_t unwind_gen;		/* the unwind cache's, read at the start of drain() */
 	struct em_collector cpu, heap, sys;	/* cumulative; kind = -1 when off */
 	bool have_cpu, have_heap, have_sys;
 	struct em_collector *windows;	/* HTTP windows */
@@ -152,17 +154,23 @@ static void add(struct em_collector *c, const void *rec)
 
 static void handle(const struct em_rec *r)
 {
-	if (r->kind == EM_REC_THREAD_NAME)
+	if (r->kind == EM_REC_THREAD_NAME) {
 		set_thread_name(r->tid, r->name);
-	else
-		for_each_collector(add, r);
+		return;
+	}
+	em_unwind_learn(r, w.unwind_gen);
+	for_each_collector(add, r);
 }
 
 static void drain(void)
 {
-	unsigned gen = atomic_load(&em_maps_generation);
+	unsigned gen;
 
+	/* In this order: see unwind_learn.c. */
+	w.unwind_gen = em_unwind_cache_gen();
+	gen = atomic_load(&em_maps_generation);
 	em_collect_env.maps_fresh = false;
+
 	if (gen != w.maps_gen) {
 		/* dlclose: addresses may be reused by the next object loaded, so
 		 * cached symbols for them are no longer trustworthy. */

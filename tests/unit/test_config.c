@@ -58,6 +58,7 @@ static void defaults_when_unset(void **state)
 	assert_true(c.tid_label);
 	assert_int_equal(c.heap_rate, 524288);
 	assert_int_equal(c.syscall_rate, 1000000);
+	assert_int_equal(c.unwind, EM_UNWIND_CACHED);
 }
 
 static void good_values_with_units(void **state)
@@ -66,13 +67,14 @@ static void good_values_with_units(void **state)
 		"EMBER_OUTPUT=/tmp/out dir", "EMBER_EVENTS= heap ,cpu", "EMBER_HZ=997",
 		"EMBER_INTERVAL=2m", "EMBER_HTTP=127.0.0.1:6060", "EMBER_NO_CHILDREN=yes",
 		"EMBER_MAX_DEPTH=64", "EMBER_SIGNAL=RTMIN+2", "EMBER_TID_LABEL=0",
-		"EMBER_HEAP_RATE=512k", "EMBER_SYSCALL_RATE=250us", NULL,
+		"EMBER_HEAP_RATE=512k", "EMBER_SYSCALL_RATE=250us", "EMBER_UNWIND=verify", NULL,
 	};
 	struct em_config c;
 
 	(void)state;
 	parse(&c, e);
 	assert_int_equal(nwarn, 0);
+	assert_int_equal(c.unwind, EM_UNWIND_VERIFY);
 	assert_string_equal(c.output, "/tmp/out dir");
 	assert_int_equal(c.events, EM_EVENT_CPU | EM_EVENT_HEAP);
 	assert_int_equal(c.hz, 997);
@@ -155,6 +157,7 @@ static void every_bad_value_alone_warns_once_and_keeps_the_defaults(void **state
 		{ "EMBER_SYSCALL_RATE", "99999999999999999999" },
 		{ "EMBER_SYSCALL_RATE", "18446744073709551615s" }, { "EMBER_SYSCALL_RATE", "" },
 		{ "EMBER_VERBOSE", "2" }, { "EMBER_VERBOSE", "loud" },
+		{ "EMBER_UNWIND", "fast" }, { "EMBER_UNWIND", "Cached" },
 	};
 	struct em_config def, c;
 
