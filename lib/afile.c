@@ -4,44 +4,163 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * Temporary files being written, for the signal handler to remove: names
+ * copied into fixed slots (the handler must not follow pointers that the
+ * program frees), a slot taken before its file is created and given back
+ * after the file is renamed or removed.
+ */
+#define CLEANUP_SLOTS 4
+static char pending[CLEANUP_SLOTS][PATH_MAX];
+static volatile sig_atomic_t pending_used[CLEANUP_SLOTS];
+
+static int pending_add(const char *tmp)
+{
+	if (strlen(tmp) >= PATH_MAX)
+		return -1;
+	for (int i = 0; i < CLEANUP_SLOTS; i++)
+		if (!__atomic_exchange_n(&pending_used[i], 1, __ATOMIC_SEQ_CST)) {
+			memcpy(pending[i], tmp, strlen(tmp) + 1);
+			return i;
+		}
+	return -1;
+}
+
+static void pending_done(int slot)
+{
+	if (slot >= 0)
+		__atomic_store_n(&pending_used[slot], 0, __ATOMIC_SEQ_CST);
+}
+
+static void on_fatal_signal(int sig)
+{
+	int saved = errno;
+
+	for (int i = 0; i < CLEANUP_SLOTS; i++)
+		if (pending_used[i])
+			unlink(pending[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	errno = saved;
+}
+
+void em_afile_clean_up_on_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* Leave alone what the shell told us to ignore (nohup). */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Where the temporary file goes and what it replaces: path itself, or the
+ * file a symbolic link at path points to. *direct: write path as it is (it
+ * exists and is not a regular file, or is a dangling link). Returns a
+ * malloc'd path, or NULL (ENOMEM). */
+static char *target_of(const char *path, bool *direct)
+{
+	struct stat st;
+	char *real;
+
+	*direct = false;
+	if (lstat(path, &st) != 0)
+		return strdup(path);	/* a new file */
+	if (S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real) {
+			if (errno == ENOMEM)
+				return NULL;
+			*direct = true;	/* dangling: write through it */
+			return strdup(path);
+		}
+		if (stat(real, &st) == 0 && !S_ISREG(st.st_mode))
+			*direct = true;
+		return real;
+	}
+	if (!S_ISREG(st.st_mode))
+		*direct = true;
+	return strdup(path);
+}
+
+static int open_direct(struct em_afile *af)
+{
+	int fd = open(af->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+
+	if (fd < 0)
+		return -errno;
+	af->f = fdopen(fd, "w");
+	if (!af->f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int em_afile__open(struct em_afile *af, const char *path)
 {
 	static unsigned int seq;
-	const char *slash;
+	const char *slash, *target;
 	size_t dirlen, n;
-	int fd, tries;
+	bool direct;
+	int fd = -1, tries, err;
 
 	memset(af, 0, sizeof(*af));
+	af->slot = -1;
 	if (strcmp(path, "-") == 0) {
 		af->f = stdout;
 		return 0;
 	}
-	af->path = strdup(path);
-	slash = strrchr(path, '/');
-	dirlen = slash ? (size_t)(slash - path + 1) : 0;
-	n = strlen(path) + 64;
+	af->path = target_of(path, &direct);
+	if (!af->path)
+		return -ENOMEM;
+	if (direct) {
+		err = open_direct(af);
+		if (err) {
+			free(af->path);
+			af->path = NULL;
+		}
+		return err;
+	}
+	target = af->path;
+	slash = strrchr(target, '/');
+	dirlen = slash ? (size_t)(slash - target + 1) : 0;
+	n = strlen(target) + 64;
 	af->tmp = malloc(n);
-	if (!af->path || !af->tmp)
+	if (!af->tmp)
 		goto nomem;
 	for (tries = 0; tries < 100; tries++) {
 		/* Hidden name in the same directory, so rename() stays atomic. */
-		snprintf(af->tmp, n, "%.*s.%s.tmp.%d.%u", (int)dirlen, path, path + dirlen,
+		snprintf(af->tmp, n, "%.*s.%s.tmp.%d.%u", (int)dirlen, target, target + dirlen,
 			 (int)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+		af->slot = pending_add(af->tmp);
 		fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd >= 0)
 			break;
-		if (errno != EEXIST) {
-			int err = -errno;
-
+		err = -errno;
+		pending_done(af->slot);
+		af->slot = -1;
+		if (err != -EEXIST) {
 			free(af->tmp);
 			free(af->path);
 			memset(af, 0, sizeof(*af));
+			af->slot = -1;
 			return err;
 		}
 	}
@@ -49,12 +168,14 @@ int em_afile__open(struct em_afile *af, const char *path)
 		free(af->tmp);
 		free(af->path);
 		memset(af, 0, sizeof(*af));
+		af->slot = -1;
 		return -EEXIST;
 	}
 	af->f = fdopen(fd, "w");
 	if (!af->f) {
 		close(fd);
 		unlink(af->tmp);
+		pending_done(af->slot);
 		goto nomem;
 	}
 	return 0;
@@ -62,7 +183,14 @@ nomem:
 	free(af->tmp);
 	free(af->path);
 	memset(af, 0, sizeof(*af));
+	af->slot = -1;
 	return -ENOMEM;
+}
+
+/* The error of a failed flush or close: errno when it says something. */
+static int write_error(void)
+{
+	return errno ? -errno : -EIO;
 }
 
 int em_afile__commit(struct em_afile *af)
@@ -71,25 +199,29 @@ int em_afile__commit(struct em_afile *af)
 
 	if (!af->f)
 		return -EINVAL;
-	if (!af->tmp) {
-		/* stdout */
+	errno = 0;
+	if (af->f == stdout) {
 		if (fflush(af->f) != 0 || ferror(af->f))
-			err = -EIO;
+			err = write_error();
 		af->f = NULL;
 		return err;
 	}
 	if (fflush(af->f) != 0 || ferror(af->f))
-		err = errno ? -errno : -EIO;
+		err = write_error();
 	if (fclose(af->f) != 0 && !err)
-		err = errno ? -errno : -EIO;
+		err = write_error();
 	af->f = NULL;
-	if (!err && rename(af->tmp, af->path) != 0)
-		err = -errno;
-	if (err)
-		unlink(af->tmp);
+	if (af->tmp) {
+		if (!err && rename(af->tmp, af->path) != 0)
+			err = -errno;
+		if (err)
+			unlink(af->tmp);
+		pending_done(af->slot);
+	}
 	free(af->tmp);
 	free(af->path);
 	af->tmp = af->path = NULL;
+	af->slot = -1;
 	return err;
 }
 
@@ -97,14 +229,18 @@ void em_afile__abort(struct em_afile *af)
 {
 	if (!af)
 		return;
-	if (af->f && af->tmp) {
+	if (af->f && af->f != stdout) {
 		fclose(af->f);
-		unlink(af->tmp);
+		if (af->tmp)
+			unlink(af->tmp);
 	}
+	if (af->tmp)
+		pending_done(af->slot);
 	af->f = NULL;
 	free(af->tmp);
 	free(af->path);
 	af->tmp = af->path = NULL;
+	af->slot = -1;
 }
 
 int em_write_file_atomic(const char *path, const void *data, size_t len)

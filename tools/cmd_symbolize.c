@@ -3,6 +3,7 @@
  * cmd_symbolize.c - `ember symbolize`: give function names, files, lines and
  * inline frames to a profile whose locations are bare addresses.
  */
+#include "afile.h"
 #include "cmds.h"
 #include "log.h"
 #include "symbolize.h"
@@ -161,6 +162,8 @@ static int run(int argc, char **argv)
 		return 1;
 	}
 	rc = parse(argc, argv, o);
+	/* Killed while writing: no temporary file left behind. */
+	em_afile_clean_up_on_signals();
 	if (rc == 0)
 		rc = symbolize(o);
 	else if (rc < 0)

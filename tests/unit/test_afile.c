@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char tmpdir[64];
@@ -219,7 +220,7 @@ static void missing_directory_fails_and_creates_nothing(void **state)
 	assert_int_equal(entries(NULL, 0), 0);
 }
 
-static void directory_in_the_way_fails_at_rename_and_leaves_no_temp(void **state)
+static void directory_in_the_way_fails_and_leaves_no_temp(void **state)
 {
 	const char *path = tmp("adir");
 	struct stat st;
@@ -354,6 +355,107 @@ static void read_errors_are_negative_errnos(void **state)
 	assert_null(out);
 }
 
+/* -o /dev/null, /dev/stdout: a device is written, never replaced by a file. */
+static void device_is_written_not_replaced(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(em_write_file_atomic("/dev/null", "x", 1), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+}
+
+static void fifo_is_written_not_replaced(void **state)
+{
+	const char *path = tmp("fifo");
+	char buf[16] = { 0 };
+	struct stat st;
+	int rd;
+
+	(void)state;
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);	/* a reader, so the writer's open returns */
+	assert_true(rd >= 0);
+	assert_int_equal(em_write_file_atomic(path, "hello", 5), 0);
+	assert_int_equal(read(rd, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "hello");
+	close(rd);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(entries(NULL, 0), 1);
+}
+
+/* A link is followed: the file it points to is replaced atomically (the
+ * temporary file next to it), the link stays a link. */
+static void symlink_is_followed(void **state)
+{
+	char target[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s", tmp("real.svg"));
+	assert_int_equal(em_write_file_atomic(target, "old", 3), 0);
+	assert_int_equal(symlink("real.svg", tmp("link.svg")), 0);
+	assert_int_equal(em_write_file_atomic(tmp("link.svg"), "new!", 4), 0);
+	assert_file_is(target, "new!", 4);
+	assert_int_equal(lstat(tmp("link.svg"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(entries(NULL, 0), 2);
+	/* A link to a device is written through too. */
+	assert_int_equal(symlink("/dev/null", tmp("null")), 0);
+	assert_int_equal(em_write_file_atomic(tmp("null"), "x", 1), 0);
+	assert_int_equal(lstat(tmp("null"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+static void dangling_symlink_is_written_through(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(symlink("made.txt", tmp("dangling")), 0);
+	assert_int_equal(em_write_file_atomic(tmp("dangling"), "abc", 3), 0);
+	assert_file_is(tmp("made.txt"), "abc", 3);
+	assert_int_equal(lstat(tmp("dangling"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(entries(NULL, 0), 2);
+}
+
+/* Killed half-way through a write (SIGTERM, SIGINT, SIGHUP, SIGPIPE): the
+ * temporary file is removed, the old file stays, and the process still
+ * dies of the signal. */
+static void killed_writer_leaves_no_temp(void **state)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	const char *path = tmp("out.svg");
+
+	(void)state;
+	assert_int_equal(em_write_file_atomic(path, "old", 3), 0);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct em_afile af;
+
+			em_afile_clean_up_on_signals();
+			if (em_afile__open(&af, path) != 0)
+				_exit(3);
+			fputs("half of it", af.f);
+			fflush(af.f);
+			raise(sigs[i]);
+			_exit(4);	/* not reached */
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), sigs[i]);
+		assert_file_is(path, "old", 3);
+		assert_int_equal(entries(NULL, 0), 1);
+	}
+}
+
 /* Each test gets a fresh directory. */
 #define IN_TMPDIR(test) cmocka_unit_test_setup_teardown(test, make_tmpdir, remove_tmpdir)
 
@@ -365,8 +467,13 @@ int main(void)
 		IN_TMPDIR(file_is_the_old_one_until_commit),
 		IN_TMPDIR(abort_keeps_the_old_file_and_removes_the_temp),
 		IN_TMPDIR(missing_directory_fails_and_creates_nothing),
-		IN_TMPDIR(directory_in_the_way_fails_at_rename_and_leaves_no_temp),
+		IN_TMPDIR(directory_in_the_way_fails_and_leaves_no_temp),
 		IN_TMPDIR(write_error_keeps_the_old_file_and_leaves_no_temp),
+		cmocka_unit_test(device_is_written_not_replaced),
+		IN_TMPDIR(fifo_is_written_not_replaced),
+		IN_TMPDIR(symlink_is_followed),
+		IN_TMPDIR(dangling_symlink_is_written_through),
+		IN_TMPDIR(killed_writer_leaves_no_temp),
 		cmocka_unit_test(stdout_is_written_in_place),
 		IN_TMPDIR(read_returns_exactly_the_file),
 		IN_TMPDIR(read_refuses_a_file_over_the_cap),
