@@ -208,12 +208,17 @@ static int write_output(const struct flame_opts *o, int fmt, struct em_flame_dat
 		return 1;
 	}
 	setvbuf(af.f, NULL, _IOFBF, 1 << 20);
+	/* The writers say -EIO for any stdio error; the system call that
+	 * failed left the real reason (ENOSPC, EFBIG, EPIPE) in errno. */
+	errno = 0;
 	if (fmt == FMT_SVG)
 		rc = em_svg__write(af.f, d->st, v);
 	else if (fmt == FMT_HTML)
 		rc = em_html__write(af.f, d->st, v, 0);
 	else
 		rc = em_folded__write(af.f, d->st, v->sel, v->diff ? (int)(v->ntypes + v->sel) : -1);
+	if (rc == -EIO && errno)
+		rc = -errno;
 	if (rc) {
 		em_afile__abort(&af);
 		em_err("%s: writing failed: %s", path, strerror(-rc));
@@ -269,6 +274,8 @@ static int run(int argc, char **argv)
 	regex_t focus, ignore;
 	int rc, fmt;
 
+	/* Killed while writing: no temporary file left behind. */
+	em_afile_clean_up_on_signals();
 	o.bases = calloc((size_t)argc, sizeof(*o.bases));
 	if (!o.bases) {
 		em_err("flame: out of memory");

@@ -5,7 +5,7 @@
 # temporary one) is left behind; memory stays bounded. Valid but extreme
 # inputs (deep recursion) are drawn, not refused.
 . "$(dirname "$0")/../lib.sh"
-need "$EMBER" "$TOOLS/bad_profile" "$TOOLS/gen_profile"
+need "$EMBER" "$TOOLS/bad_profile" "$TOOLS/gen_profile" "$TOOLS/gen_stacks"
 
 # run_bad KIND FILE REGEX [ARGS...]: exit 1, one line "ember: FILE<REGEX>",
 # nothing in the output directory, and a previous output file left intact.
@@ -84,6 +84,37 @@ expect_eq "directory" "$out" "ember: $TMP: Is a directory"
 out=$("$EMBER" flame "$TMP/k.pb.gz" -o /nonexistent/dir/x.svg 2>&1); rc=$?
 expect_eq "unwritable output: exit 1" "$rc" 1
 expect_eq "unwritable output: message" "$out" "ember: /nonexistent/dir/x.svg: cannot create: No such file or directory"
+
+# Output that is not a regular file is written, never replaced by a file
+# (as root, -o /dev/null must not turn the device into a file), and a link
+# is followed (the file it points to replaced, the link kept).
+"$EMBER" flame "$TMP/k.pb.gz" -o /dev/null --format svg; rc=$?
+expect_eq "-o /dev/null: exit 0" "$rc" 0
+expect_eq "-o /dev/null: still the character device" "$(stat -c %F /dev/null)" "character special file"
+mkdir -p "$TMP/ln" && echo old > "$TMP/ln/real.svg" && ln -sf real.svg "$TMP/ln/link.svg"
+"$EMBER" flame "$TMP/k.pb.gz" -o "$TMP/ln/link.svg"
+expect_eq "-o through a link: the link stays a link" "$(stat -c %F "$TMP/ln/link.svg")" "symbolic link"
+expect_match "-o through a link: the file it points to is the graph" "$(tail -c 7 "$TMP/ln/real.svg")" '</svg>'
+expect_eq "-o through a link: nothing else in its directory" "$(ls -A "$TMP/ln" | sort | tr '\n' ' ')" "link.svg real.svg "
+
+# Killed while writing: as soon as the temporary output file appears (a
+# 30,000-stack profile written as 8 MB of folded text), SIGTERM. No
+# temporary or partial file may be left behind, and it still dies of it.
+"$TOOLS/gen_stacks" 30000 "$TMP/big" > /dev/null
+mkdir -p "$TMP/kill"
+caught=0 leftover=""
+for round in 1 2 3; do
+	rm -f "$TMP/kill/out.folded"
+	"$EMBER" flame "$TMP/big.pb.gz" -o "$TMP/kill/out.folded" 2> /dev/null &
+	pid=$!
+	while kill -0 "$pid" 2> /dev/null && ! compgen -G "$TMP/kill/.out.folded.tmp.*" > /dev/null; do :; done
+	kill -TERM "$pid" 2> /dev/null
+	wait "$pid"
+	[ $? = 143 ] && caught=$((caught + 1))
+	leftover="$leftover$(ls -A "$TMP/kill")"
+done
+expect_ge "killed while writing its output (exit by SIGTERM)" "$caught" 1
+expect_eq "killed while writing: no temporary or partial file left" "$leftover" ""
 
 # A failed run keeps the previous output as it was.
 echo previous > "$TMP/keep.svg"
