@@ -61,6 +61,54 @@ static const char *parse_count(const char *s, const char *e, int64_t *out)
 	return NULL;
 }
 
+/* The start of the last blank-separated token of [s, e) (s when none). */
+static const char *last_token(const char *s, const char *e)
+{
+	while (e > s && !is_space(e[-1]))
+		e--;
+	return e;
+}
+
+static const char *skip_back_spaces(const char *s, const char *e)
+{
+	while (e > s && is_space(e[-1]))
+		e--;
+	return e;
+}
+
+/* Whether a line ends in two counts after a stack: "stack BASE NEW". */
+static bool two_counts(const char *s, const char *e)
+{
+	const char *sp = last_token(s, e), *sp2, *end2;
+	int64_t v;
+
+	if (sp == s || parse_count(sp, e, &v))
+		return false;
+	end2 = skip_back_spaces(s, sp);
+	sp2 = last_token(s, end2);
+	return sp2 > s && sp2 < end2 && !parse_count(sp2, end2, &v) &&
+	       skip_back_spaces(s, sp2) > s;
+}
+
+bool em_folded__is_diff(const char *text, size_t len)
+{
+	const char *s = text, *end = text + len;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *e = nl ? nl : end, *b = s;
+
+		while (e > s && (is_space(e[-1]) || e[-1] == '\r'))
+			e--;
+		while (b < e && is_space(*b))
+			b++;
+		if (b < e)
+			return two_counts(b, e);
+		s = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 /* A frame of the previous line: where its text is, and its name id. */
 struct prev_frame {
 	const char *s;
@@ -75,6 +123,7 @@ struct parser {
 	size_t cap, nprev;
 	int64_t *vals;
 	unsigned int col;
+	int base_col;		/* >= 0: differential, "stack BASE NEW" */
 };
 
 static int grow_frames(struct parser *p)
@@ -137,13 +186,11 @@ static long split_frames(struct parser *p, const char *s, const char *e)
 static int parse_line(struct parser *p, const char *s, const char *e, size_t lineno,
 		      struct em_fold_filter *filter, size_t *kept, char *err, size_t err_len)
 {
-	const char *sp = e, *why;
-	int64_t count;
+	const char *sp = last_token(s, e), *why;
+	int64_t count, base = 0;
 	long depth;
 	int rc;
 
-	while (sp > s && !is_space(sp[-1]))
-		sp--;
 	if (sp == s)
 		return fail(err, err_len, -EINVAL, lineno,
 			    parse_count(s, e, &count) ? "no count at the end of the line"
@@ -152,8 +199,17 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 	if (why)
 		return fail(err, err_len, -EINVAL, lineno, "count '%.*s' %s",
 			    (int)(e - sp > 40 ? 40 : e - sp), sp, why);
-	while (sp > s && is_space(sp[-1]))
-		sp--;
+	sp = skip_back_spaces(s, sp);
+	if (p->base_col >= 0) {
+		/* Differential (difffolded.pl): the base's count, then the new. */
+		const char *bp = last_token(s, sp);
+
+		if (bp == s || parse_count(bp, sp, &base))
+			return fail(err, err_len, -EINVAL, lineno,
+				    "one count, but the file is differential (its first line has "
+				    "two: BASE NEW)");
+		sp = skip_back_spaces(s, bp);
+	}
 	if (sp == s)
 		return fail(err, err_len, -EINVAL, lineno, "no stack before the count");
 	depth = split_frames(p, s, sp);
@@ -167,6 +223,8 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 		return 0;
 	(*kept)++;
 	p->vals[p->col] = count;
+	if (p->base_col >= 0)
+		p->vals[p->base_col] = base;
 	rc = em_stacks__add(p->st, p->ids, (size_t)depth, p->vals);
 	if (rc == -EOVERFLOW)
 		return fail(err, err_len, rc, lineno, "the counts add up to more than a 64-bit total");
@@ -176,10 +234,10 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 }
 
 int em_folded__parse(struct em_stacks *st, const char *text, size_t len, unsigned int col,
-		     struct em_fold_filter *filter, size_t *lines, size_t *kept, char *err,
-		     size_t err_len)
+		     int base_col, struct em_fold_filter *filter, size_t *lines, size_t *kept,
+		     char *err, size_t err_len)
 {
-	struct parser p = { .st = st, .col = col };
+	struct parser p = { .st = st, .col = col, .base_col = base_col };
 	const char *s = text, *end = text + len;
 	size_t lineno = 0, nkept = 0;
 	int rc = 0;

@@ -31,16 +31,24 @@ bool em_folded__is_text(const void *data, size_t len);
 
 /*
  * em_folded__parse() - add every line of text (len bytes, no NUL) to column
- * col of st, through filter (NULL keeps all). Frame suffixes "_[k]" and
- * "_[i]" set the frame kind and are removed. Blank lines are skipped.
+ * col of st, through filter (NULL keeps all). With base_col >= 0 the text is
+ * differential, every line "stack BASE NEW" (difffolded.pl's layout, which
+ * flamegraph.pl draws as a differential graph): BASE goes to column
+ * base_col, NEW to col. Frame suffixes "_[k]" and "_[i]" set the frame kind
+ * and are removed. Blank lines are skipped.
  * *lines gets the number of stack lines, *kept (optional) those the filter
  * kept. Lines deeper than EM_STACKS_MAX_DEPTH are cut (em_stacks__truncated).
  * Returns 0, or a negative errno with "line N: reason" in err (-EINVAL for a
  * malformed line, -EOVERFLOW, -ENOMEM).
  */
 int em_folded__parse(struct em_stacks *st, const char *text, size_t len, unsigned int col,
-		     struct em_fold_filter *filter, size_t *lines, size_t *kept, char *err,
-		     size_t err_len);
+		     int base_col, struct em_fold_filter *filter, size_t *lines, size_t *kept,
+		     char *err, size_t err_len);
+
+/* Whether the first stack line of text ends in two counts ("stack BASE NEW"):
+ * a differential file, as difffolded.pl and `ember flame --diff -o x.folded`
+ * write. */
+bool em_folded__is_diff(const char *text, size_t len);
 
 /*
  * em_folded__write() - write the stacks of st, one line per distinct stack in

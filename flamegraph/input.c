@@ -22,6 +22,7 @@ struct src {
 	struct em_profile *prof;	/* pprof input, or NULL */
 	char *text;			/* folded input, or NULL */
 	size_t text_len;
+	bool diff;			/* differential folded text: "stack BASE NEW" */
 };
 
 static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
@@ -77,6 +78,7 @@ static int src_load(struct src *s, char *err, size_t err_len)
 	if (em_folded__is_text(data, n)) {
 		s->text = (char *)data;
 		s->text_len = n;
+		s->diff = em_folded__is_diff(s->text, n);
 		return 0;
 	}
 	s->prof = em_profile__decode(data, n, NULL, why, sizeof(why));
@@ -202,7 +204,8 @@ static int fold_src(const struct em_flame_request *rq, struct src *s, struct em_
 	if (s->text) {
 		size_t lines;
 
-		rc = em_folded__parse(d->st, s->text, s->text_len, off + d->sel, rq->filter, &lines,
+		rc = em_folded__parse(d->st, s->text, s->text_len, off + d->sel,
+				      s->diff ? (int)(d->ntypes + d->sel) : -1, rq->filter, &lines,
 				      kept, why, sizeof(why));
 		/* Text whose very first line does not parse is probably not meant
 		 * as folded stacks at all; say what ember looked for. */
@@ -228,6 +231,39 @@ static int fold_src(const struct em_flame_request *rq, struct src *s, struct em_
 			return fail(err, err_len, rc, "%s: %s", s->path, why);
 		return 0;
 	}
+}
+
+/* A differential folded file carries its own base: then every input must be
+ * one, and there is no --diff. */
+static int check_diff(const struct em_flame_request *rq, const struct src *srcs,
+		      struct em_flame_data *d, char *err, size_t err_len)
+{
+	const char *a_diff = NULL;
+	size_t ndiff = 0;
+
+	for (size_t i = 0; i < rq->ninputs + rq->nbases; i++) {
+		if (!srcs[i].diff)
+			continue;
+		a_diff = srcs[i].path;
+		if (srcs[i].base)
+			return fail(err, err_len, -EINVAL,
+				    "%s: a differential folded file (two counts a line) cannot be a "
+				    "--diff base", srcs[i].path);
+		if (rq->nbases)
+			return fail(err, err_len, -EINVAL,
+				    "%s: differential folded file (two counts a line): it has its "
+				    "base already; drop --diff", srcs[i].path);
+		ndiff++;
+	}
+	if (ndiff && ndiff != rq->ninputs)
+		for (size_t i = 0; i < rq->ninputs; i++)
+			if (!srcs[i].diff)
+				return fail(err, err_len, -EINVAL,
+					    "%s: not differential, but %s is (two counts a line); "
+					    "merge differential files only with each other",
+					    srcs[i].path, a_diff);
+	d->diff = rq->nbases > 0 || ndiff > 0;
+	return 0;
 }
 
 static int check_totals(const struct em_flame_request *rq, struct em_flame_data *d,
@@ -263,9 +299,11 @@ int em_flame_build(const struct em_flame_request *rq, struct em_flame_data *d, c
 		rc = src_load(&srcs[i], err, err_len);
 	}
 	if (!rc)
+		rc = check_diff(rq, srcs, d, err, err_len);
+	if (!rc)
 		rc = pick_types(rq, srcs, n, d, err, err_len);
 	if (!rc) {
-		d->st = em_stacks__new(d->ntypes * (rq->nbases ? 2 : 1));
+		d->st = em_stacks__new(d->ntypes * (d->diff ? 2 : 1));
 		if (!d->st)
 			rc = fail(err, err_len, -ENOMEM, "out of memory");
 	}

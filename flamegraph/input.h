@@ -7,7 +7,8 @@
  * text, or a pprof profile decoded and fully validated by lib/profile.h.
  * Then the sample types are matched across files by name and unit, and every
  * file is folded into one em_stacks: the profiles' columns first, the diff
- * base's columns after them.
+ * base's columns after them. Differential folded text ("stack BASE NEW", as
+ * difffolded.pl writes) brings its own base column.
  *
  * Errors are one line naming the file: "cpu.pb.gz: truncated gzip stream".
  * Not thread-safe; not async-signal-safe.
@@ -39,6 +40,7 @@ struct em_flame_data {
 	unsigned int ntypes;
 	unsigned int sel;		/* index of the requested type in types */
 	int64_t duration_nanos;		/* sum over the inputs (not the bases) */
+	bool diff;			/* a base: --diff, or differential folded input */
 	unsigned int nfolded;		/* inputs that were folded text (no labels) */
 };
 

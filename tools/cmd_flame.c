@@ -258,7 +258,7 @@ static int flame(const struct flame_opts *o, int fmt, char **inputs, size_t ninp
 			"they are");
 	v = (struct em_flame_view){
 		.title = o->title, .types = d.types, .ntypes = d.ntypes, .sel = d.sel,
-		.diff = o->nbases > 0, .icicle = o->icicle, .width = o->width,
+		.diff = d.diff, .icicle = o->icicle, .width = o->width,
 		.min_width = o->min_width, .duration_nanos = d.duration_nanos,
 		.ninputs = (unsigned int)ninputs, .nbases = (unsigned int)o->nbases,
 	};

@@ -65,6 +65,20 @@ printf 'hello world\n' | gzip -c > "$TMP/hello.gz"
 run_bad "gzip of unrelated text" "$TMP/hello.gz" \
 	": neither a pprof profile nor folded stacks \(line 1: count 'world' is not a number\)$"
 
+# Differential folded text (two counts a line) carries its own base.
+printf 'a;b 1 2\na;c 3\n' > "$TMP/halfdiff.folded"
+run_bad "differential folded, a line with one count" "$TMP/halfdiff.folded" \
+	': line 2: one count, but the file is differential \(its first line has two: BASE NEW\)$'
+printf 'a;b 1 2\na;c 3 4\n' > "$TMP/diff.folded"
+printf 'a;b 5\n' > "$TMP/plain.folded"
+run_bad "differential folded with --diff" "$TMP/diff.folded" \
+	': differential folded file \(two counts a line\): it has its base already; drop --diff$' \
+	--diff "$TMP/plain.folded"
+out=$("$EMBER" flame "$TMP/plain.folded" "$TMP/diff.folded" -o "$TMP/mix.svg" 2>&1); rc=$?
+expect_eq "differential and plain folded merged: exit 1" "$rc" 1
+expect_eq "differential and plain folded merged: the plain file is named" "$out" \
+	"ember: $TMP/plain.folded: not differential, but $TMP/diff.folded is (two counts a line); merge differential files only with each other"
+
 # Types, filters, bases.
 "$TOOLS/gen_profile" known "$TMP/k.pb.gz"
 run_bad "unknown --type" "$TMP/k.pb.gz" ": no sample type 'nope' \(the profile has: samples, cpu\)$" --type nope

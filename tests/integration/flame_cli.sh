@@ -114,6 +114,12 @@ expect_match "--diff: unchanged frames are neutral" "$(grep '<title>main (45' d.
 "$EMBER" flame ks.folded --diff base.folded -o d.folded
 expect_match "--diff folded: difffolded layout (base, then new)" "$(cat d.folded)" '^main;work;leaf_a 10 30$'
 expect_match "--diff folded: stacks only in the base keep a 0" "$(cat d.folded)" '^main;other 10 0$'
+# Differential folded input (difffolded.pl's layout, which flamegraph.pl
+# draws as a diff) carries its own base: the same picture as --diff.
+"$EMBER" flame d.folded -o d2.svg
+expect_eq "differential folded input: drawn exactly as with --diff" "$(cmp d.svg d2.svg && echo same)" same
+"$EMBER" flame d.folded -o d2.folded
+expect_eq "differential folded input: written back unchanged" "$(cmp d.folded d2.folded && echo same)" same
 "$EMBER" flame k.pb.gz --focus '^work$' --ignore 'leaf_b' -o f.folded
 expect_eq "--focus keeps stacks through work, --ignore drops leaf_b" "$(cat f.folded)" \
 	"main;work;leaf_a 300000000"

@@ -18,7 +18,7 @@ static int parse(struct em_stacks *st, const char *text, char *err, size_t *line
 {
 	size_t n;
 
-	return em_folded__parse(st, text, strlen(text), 0, NULL, lines ? lines : &n, NULL, err,
+	return em_folded__parse(st, text, strlen(text), 0, -1, NULL, lines ? lines : &n, NULL, err,
 				256);
 }
 
@@ -48,6 +48,40 @@ static void parses_and_merges(void **state)
 	assert_int_equal(lines, 4);
 	assert_int_equal(em_stacks__totals(st)[0], 47);
 	assert_string_equal(write_folded(st, 0, -1), "main;do work 5\nmain;work;leaf 42\n");
+	em_stacks__free(st);
+}
+
+/* difffolded.pl's layout: "stack BASE NEW", BASE to the base column. */
+static void differential_lines(void **state)
+{
+	const char *text = "main;gc;mark 10 12\nmain;init 10 0\nmain;do work 3 4\n";
+	struct em_stacks *st = em_stacks__new(2);
+	char err[256] = "";
+	size_t lines;
+
+	(void)state;
+	assert_true(em_folded__is_diff(text, strlen(text)));
+	assert_true(em_folded__is_diff("\n  \na;b 1 2\n", 12));
+	assert_false(em_folded__is_diff("a;b 12\n", 7));
+	assert_false(em_folded__is_diff("a;do work 12\n", 13));	/* a name with a space */
+	assert_false(em_folded__is_diff("5 12\n", 5));		/* no stack before them */
+	assert_false(em_folded__is_diff("", 0));
+	assert_int_equal(em_folded__parse(st, text, strlen(text), 0, 1, NULL, &lines, NULL, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(lines, 3);
+	assert_int_equal(em_stacks__totals(st)[0], 16);		/* new */
+	assert_int_equal(em_stacks__totals(st)[1], 23);		/* base */
+	assert_string_equal(write_folded(st, 0, 1),
+			    "main;do work 3 4\nmain;gc;mark 10 12\nmain;init 10 0\n");
+	em_stacks__free(st);
+	/* Every line of a differential file needs both counts. */
+	st = em_stacks__new(2);
+	assert_int_equal(em_folded__parse(st, "a;b 1 2\na;c 3\n", 14, 0, 1, NULL, &lines, NULL,
+					  err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "line 2: one count, but the file is differential (its first "
+				 "line has two: BASE NEW)");
 	em_stacks__free(st);
 }
 
@@ -136,7 +170,7 @@ static void focus_and_ignore(void **state)
 	assert_int_equal(regcomp(&ignore, "^work$", REG_EXTENDED | REG_NOSUB), 0);
 	f.focus = &focus;
 	f.ignore = &ignore;
-	assert_int_equal(em_folded__parse(st, text, strlen(text), 0, &f, &lines, &kept, err,
+	assert_int_equal(em_folded__parse(st, text, strlen(text), 0, -1, &f, &lines, &kept, err,
 					  sizeof(err)),
 			 0);
 	assert_int_equal(lines, 4);
@@ -169,7 +203,7 @@ static void deep_lines_are_cut(void **state)
 	for (int i = 0; i < EM_STACKS_MAX_DEPTH + 50; i++)
 		len += (size_t)sprintf(text + len, "%sf", i ? ";" : "");
 	len += (size_t)sprintf(text + len, " 1\n");
-	assert_int_equal(em_folded__parse(st, text, len, 0, NULL, &lines, NULL, err, sizeof(err)),
+	assert_int_equal(em_folded__parse(st, text, len, 0, -1, NULL, &lines, NULL, err, sizeof(err)),
 			 0);
 	assert_int_equal(em_stacks__truncated(st), 1);
 	free(text);
@@ -180,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_and_merges),
+		cmocka_unit_test(differential_lines),
 		cmocka_unit_test(malformed_lines_name_their_number),
 		cmocka_unit_test(kinds_from_suffixes),
 		cmocka_unit_test(writer_sanitizes_names),
