@@ -426,6 +426,8 @@ int em_fold_profile(struct em_stacks *st, const struct em_profile *p, const int 
 		fail(err, err_len, rc, "the values add up to more than a 64-bit total");
 	else if (rc == -E2BIG)
 		fail(err, err_len, rc, "too many distinct frame names");
+	else if (rc == -EFBIG)
+		fail(err, err_len, rc, EM_STACKS_MEM_ERR);
 	else if (rc)
 		fail(err, err_len, rc, "out of memory");
 out:

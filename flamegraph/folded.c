@@ -214,8 +214,10 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 		return fail(err, err_len, -EINVAL, lineno, "no stack before the count");
 	depth = split_frames(p, s, sp);
 	if (depth < 0)
-		return fail(err, err_len, (int)depth, lineno,
-			    depth == -E2BIG ? "too many distinct frame names" : "out of memory");
+		return fail(err, err_len, (int)depth, lineno, "%s",
+			    depth == -E2BIG    ? "too many distinct frame names"
+			    : depth == -EFBIG ? EM_STACKS_MEM_ERR
+					      : "out of memory");
 	rc = em_fold_filter__keep(filter, p->st, p->ids, (size_t)depth);
 	if (rc < 0)
 		return fail(err, err_len, rc, lineno, "out of memory");
@@ -228,6 +230,8 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 	rc = em_stacks__add(p->st, p->ids, (size_t)depth, p->vals);
 	if (rc == -EOVERFLOW)
 		return fail(err, err_len, rc, lineno, "the counts add up to more than a 64-bit total");
+	if (rc == -EFBIG)
+		return fail(err, err_len, rc, lineno, EM_STACKS_MEM_ERR);
 	if (rc)
 		return fail(err, err_len, rc, lineno, "out of memory");
 	return 0;

@@ -76,6 +76,11 @@ static int src_load(struct src *s, char *err, size_t err_len)
 		data = raw;
 	}
 	if (em_folded__is_text(data, n)) {
+		if (n > MAX_DECOMPRESSED) {
+			free(data);
+			return fail(err, err_len, -EFBIG, "%s: folded text exceeds the %llu MiB cap",
+				    s->path, MAX_DECOMPRESSED >> 20);
+		}
 		s->text = (char *)data;
 		s->text_len = n;
 		s->diff = em_folded__is_diff(s->text, n);
@@ -319,6 +324,11 @@ int em_flame_build(const struct em_flame_request *rq, struct em_flame_data *d, c
 	}
 	if (!rc)
 		rc = check_totals(rq, d, kept, err, err_len);
+	/* Sorted now, while a failure can still name the file: the writers'
+	 * walks then need no more than the wide frames. */
+	if (!rc && (rc = em_stacks__sort(d->st)))
+		rc = fail(err, err_len, rc, "%s: %s", rq->inputs[0],
+			  rc == -EFBIG ? EM_STACKS_MEM_ERR : "out of memory");
 	for (size_t i = 0; i < n; i++)
 		src_release(&srcs[i]);
 	free(srcs);

@@ -41,9 +41,19 @@ struct em_stacks {
 	uint32_t *byrank;	/* once sorted, frames[] hold name ranks; this maps back */
 	uint32_t max_depth;
 	size_t truncated;
+	size_t mem;		/* bytes of the arrays above, against EM_STACKS_MAX_MEM */
 };
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+/* Takes bytes more from the budget: 0, or -EFBIG when over it. */
+static int charge(struct em_stacks *st, size_t bytes)
+{
+	if (bytes > EM_STACKS_MAX_MEM - st->mem)
+		return -EFBIG;
+	st->mem += bytes;
+	return 0;
+}
+
+static int grow(struct em_stacks *st, void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap ? *cap : 64;
 	void *n;
@@ -55,6 +65,8 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 			return -ENOMEM;
 		ncap *= 2;
 	}
+	if (charge(st, (ncap - *cap) * elem))
+		return -EFBIG;
 	n = realloc(*arr, ncap * elem);
 	if (!n)
 		return -ENOMEM;
@@ -130,8 +142,11 @@ enum em_fkind em_stacks__kind(const struct em_stacks *st, uint32_t id)
 static int rehash(struct em_stacks *st)
 {
 	size_t ncap = st->slot_cap ? st->slot_cap * 2 : 1024, mask = ncap - 1;
-	uint32_t *slots = calloc(ncap, sizeof(*slots));
+	uint32_t *slots;
 
+	if (charge(st, (ncap - st->slot_cap) * sizeof(*slots)))
+		return -EFBIG;
+	slots = calloc(ncap, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
 	/* The stored 32-bit hash is the low half of the 64-bit one, which is all
@@ -155,8 +170,10 @@ int64_t em_stacks__intern(struct em_stacks *st, const char *s, size_t len, enum 
 	struct name_ent *e;
 	size_t j, mask;
 
-	if (st->nnames + 1 > st->slot_cap / 2 && rehash(st))
-		return -ENOMEM;
+	int rc;
+
+	if (st->nnames + 1 > st->slot_cap / 2 && (rc = rehash(st)))
+		return rc;
 	mask = st->slot_cap - 1;
 	for (j = h & mask; st->slots[j]; j = (j + 1) & mask) {
 		e = &st->names[st->slots[j] - 1];
@@ -166,9 +183,10 @@ int64_t em_stacks__intern(struct em_stacks *st, const char *s, size_t len, enum 
 	}
 	if (st->nnames >= UINT32_MAX - 2 || st->arena_len + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (grow((void **)&st->names, &st->cap_names, st->nnames + 1, sizeof(*st->names)) ||
-	    grow((void **)&st->arena, &st->arena_cap, st->arena_len + len + 1, 1))
-		return -ENOMEM;
+	if ((rc = grow(st, (void **)&st->names, &st->cap_names, st->nnames + 1,
+		       sizeof(*st->names))) ||
+	    (rc = grow(st, (void **)&st->arena, &st->arena_cap, st->arena_len + len + 1, 1)))
+		return rc;
 	e = &st->names[st->nnames];
 	e->off = (uint32_t)st->arena_len;
 	e->len = (uint32_t)len;
@@ -189,6 +207,7 @@ int em_stacks__add(struct em_stacks *st, const uint32_t *ids, size_t depth, cons
 	unsigned int nc = st->ncols;
 	bool any = false;
 	struct row *r;
+	int rc;
 
 	if (st->order)
 		return -EBUSY;
@@ -212,10 +231,12 @@ int em_stacks__add(struct em_stacks *st, const uint32_t *ids, size_t depth, cons
 	for (size_t i = 0; i < depth; i++)
 		if (ids[i] >= st->nnames)
 			return -EINVAL;
-	if (grow((void **)&st->frames, &st->cap_frames, st->nframes + depth, sizeof(*st->frames)) ||
-	    grow((void **)&st->rows, &st->cap_rows, st->nrows + 1, sizeof(*st->rows)) ||
-	    grow((void **)&st->vals, &st->cap_vals, (st->nrows + 1) * nc, sizeof(*st->vals)))
-		return -ENOMEM;
+	if ((rc = grow(st, (void **)&st->frames, &st->cap_frames, st->nframes + depth,
+		       sizeof(*st->frames))) ||
+	    (rc = grow(st, (void **)&st->rows, &st->cap_rows, st->nrows + 1, sizeof(*st->rows))) ||
+	    (rc = grow(st, (void **)&st->vals, &st->cap_vals, (st->nrows + 1) * nc,
+		       sizeof(*st->vals))))
+		return rc;
 	memcpy(st->frames + st->nframes, ids, depth * sizeof(*ids));
 	r = &st->rows[st->nrows];
 	r->off = st->nframes;
@@ -232,10 +253,13 @@ int em_stacks__add(struct em_stacks *st, const uint32_t *ids, size_t depth, cons
 
 int em_stacks__reserve(struct em_stacks *st, size_t nrows, size_t nframes)
 {
-	if (grow((void **)&st->frames, &st->cap_frames, nframes, sizeof(*st->frames)) ||
-	    grow((void **)&st->rows, &st->cap_rows, nrows, sizeof(*st->rows)) ||
-	    grow((void **)&st->vals, &st->cap_vals, nrows * st->ncols, sizeof(*st->vals)))
-		return -ENOMEM;
+	int rc;
+
+	if ((rc = grow(st, (void **)&st->frames, &st->cap_frames, nframes, sizeof(*st->frames))) ||
+	    (rc = grow(st, (void **)&st->rows, &st->cap_rows, nrows, sizeof(*st->rows))) ||
+	    (rc = grow(st, (void **)&st->vals, &st->cap_vals, nrows * st->ncols,
+		       sizeof(*st->vals))))
+		return rc;
 	return 0;
 }
 
@@ -295,6 +319,9 @@ int em_stacks__sort(struct em_stacks *st)
 
 	if (st->order)
 		return 0;
+	if (charge(st, nn * sizeof(*st->byrank) + nn * sizeof(*rank) +
+			       (st->nrows ? st->nrows : 1) * sizeof(*st->order)))
+		return -EFBIG;
 	st->byrank = malloc(nn * sizeof(*st->byrank));
 	rank = malloc(nn * sizeof(*rank));
 	st->order = malloc((st->nrows ? st->nrows : 1) * sizeof(*st->order));

@@ -43,6 +43,11 @@ enum em_fkind {
 #define EM_STACKS_MAX_DEPTH 16384
 /* 256 sample types (EM_PROFILE_MAX_TYPES), twice for a diff. */
 #define EM_STACKS_MAX_COLS 512
+/* Memory the stacks may take (names, frames, values, the sort's arrays): a
+ * cap against hostile input. Hitting it is -EFBIG. Real profiles are far
+ * below: 100,000 stacks of depth 8-64 take ~40 MiB. */
+#define EM_STACKS_MAX_MEM (768ULL << 20)
+#define EM_STACKS_MEM_ERR "the stacks need more than 768 MiB of memory (a cap against hostile input)"
 /* The name id the walk reports for the root ("all"). */
 #define EM_STACKS_ROOT UINT32_MAX
 

@@ -10,7 +10,7 @@ need "$EMBER" "$TOOLS/bad_profile" "$TOOLS/gen_profile" "$TOOLS/gen_stacks"
 # run_bad KIND FILE REGEX [ARGS...]: exit 1, one line "ember: FILE<REGEX>",
 # nothing in the output directory, and a previous output file left intact.
 run_bad() {
-	local kind=$1 f=$2 want=$3 out rc rss lines dir=$TMP/out-$1; shift 3
+	local kind=$1 f=$2 want=$3 out rc lines dir=$TMP/out-$1; shift 3
 	mkdir -p "$dir"
 	out=$(/usr/bin/time -f '%M' -o "$TMP/rss" "$EMBER" flame "$f" "$@" -o "$dir/flame.svg" 2>&1); rc=$?
 	rss=$(tail -1 "$TMP/rss")
@@ -78,6 +78,18 @@ out=$("$EMBER" flame "$TMP/plain.folded" "$TMP/diff.folded" -o "$TMP/mix.svg" 2>
 expect_eq "differential and plain folded merged: exit 1" "$rc" 1
 expect_eq "differential and plain folded merged: the plain file is named" "$out" \
 	"ember: $TMP/plain.folded: not differential, but $TMP/diff.folded is (two counts a line); merge differential files only with each other"
+
+# Memory stays bounded on hostile folded text: 140 MB of lines whose every
+# frame name is new hits the stacks' 768 MiB cap; more than 256 MiB of text
+# is refused before parsing.
+awk 'BEGIN { for (i = 0; i < 5000000; i++) printf "u%d;v%d;w%d 1\n", i, i, i }' > "$TMP/hostile.folded"
+run_bad "folded text with 15 million distinct names" "$TMP/hostile.folded" \
+	': the stacks need more than 768 MiB of memory \(a cap against hostile input\)$'
+expect_ge "15 million distinct names: peak RSS under 1 GiB" $((1048576 - rss)) 0
+rm -f "$TMP/hostile.folded"
+yes 'main;work 1' | head -c 280000000 > "$TMP/huge.folded"
+run_bad "folded text over 256 MiB" "$TMP/huge.folded" ': folded text exceeds the 256 MiB cap$'
+rm -f "$TMP/huge.folded"
 
 # Types, filters, bases.
 "$TOOLS/gen_profile" known "$TMP/k.pb.gz"
