@@ -11,7 +11,10 @@
 (function () {
 	var D = JSON.parse(document.getElementById("data").textContent);
 	var NT = D.types.length, NC = D.ncols, STRIDE = 2 + NC;
-	var FRAME_H = 16, CHAR_W = 12 * 0.59, MAX_ROWS = 2000, TABLE_ROWS = 500;
+	// A canvas taller than 32767 device pixels stays blank in Chromium: the
+	// rows drawn (the zoomed frame's ancestors, at most ANCESTORS of them,
+	// and what lies below it) fit in MAX_CANVAS_PX at any pixel ratio.
+	var FRAME_H = 16, CHAR_W = 12 * 0.59, MAX_CANVAS_PX = 32000, ANCESTORS = 100, TABLE_ROWS = 500;
 	var FONT = "12px Verdana, \"DejaVu Sans\", sans-serif";
 	var MATCH_COLOR = "#e600e6", MERGED_COLOR = "#c8c8c8";
 
@@ -46,7 +49,7 @@
 	var searchInput = $("search"), matched = $("matched");
 	var S = { col: D.sel, zoom: ROOT, icicle: !!D.icicle, matches: null, nameHit: null,
 		  maxDelta: 0, sortKey: "self", sortAsc: false };
-	var layoutRows = [], drawn = [], maxDepth = 0, cssW = 0, cut = false;
+	var layoutRows = [], drawn = [], maxDepth = 0, cssW = 0, cut = false, maxRows = 0, elided = 0;
 
 	function val(n, c) { return vals[n * NC + c]; }
 	function nameOf(n) { return n === ROOT || name[n] < 0 ? "all" : D.names[name[n]][0]; }
@@ -119,21 +122,27 @@
 	}
 
 	// ---- layout: what is visible at the current zoom ----------------------------
+	// Rows are numbered from the topmost ancestor drawn (r.d = depth - base).
 	function layout() {
-		var c = S.col, z = S.zoom, list = [], stack;
+		var c = S.col, z = S.zoom, list = [], stack, base, a, k;
 		if (!(val(z, c) > 0))
 			z = S.zoom = ROOT;
 		cssW = $("chart").clientWidth;
 		var scale = val(z, c) > 0 ? cssW / val(z, c) : 0;
+		var dpr = window.devicePixelRatio || 1;
 		cut = false;
-		for (var a = parent[z]; a >= 0; a = parent[a])
-			list.push({ n: a, x: 0, w: cssW, d: depth[a], faded: true });
+		for (a = parent[z], k = 0; a >= 0 && k < ANCESTORS; a = parent[a], k++)
+			list.push({ n: a, x: 0, w: cssW, faded: true });
+		elided = a >= 0 ? depth[a] + 1 : 0;	/* ancestors left out above the drawn ones */
+		base = depth[z] - k;
+		maxRows = Math.max(1, Math.floor(MAX_CANVAS_PX / (FRAME_H * dpr)) - k - 1);
+		list.forEach(function (r) { r.d = depth[r.n] - base; });
 		stack = [z, 0];
 		while (stack.length) {
 			var x = stack.pop(), n = stack.pop(), kids = [];
-			var cx = x, mx = 0, mw = 0, mn = 0, mv = 0;
-			list.push({ n: n, x: x, w: val(n, c) * scale, d: depth[n] });
-			if (depth[n] - depth[z] >= MAX_ROWS) {
+			var cx = x, mx = 0, mw = 0, mn = 0, mv = 0, mmax = 0;
+			list.push({ n: n, x: x, w: val(n, c) * scale, d: depth[n] - base });
+			if (depth[n] - depth[z] >= maxRows) {
 				cut = cut || first[n] >= 0;
 				continue;
 			}
@@ -147,16 +156,17 @@
 					mw += w;
 					mn++;
 					mv += v;
+					mmax = Math.max(mmax, w);
 				} else {
 					if (mn)
-						list.push({ merged: true, parentNode: n, x: mx, w: mw, d: depth[n] + 1, count: mn, value: mv });
-					mn = mw = mv = 0;
+						list.push({ merged: true, parentNode: n, x: mx, w: mw, d: depth[n] - base + 1, count: mn, value: mv, widest: mmax });
+					mn = mw = mv = mmax = 0;
 					kids.push(k, cx);
 				}
 				cx += w;
 			}
 			if (mn)
-				list.push({ merged: true, parentNode: n, x: mx, w: mw, d: depth[n] + 1, count: mn, value: mv });
+				list.push({ merged: true, parentNode: n, x: mx, w: mw, d: depth[n] - base + 1, count: mn, value: mv, widest: mmax });
 			for (var i = kids.length - 2; i >= 0; i -= 2)
 				stack.push(kids[i], kids[i + 1]);
 		}
@@ -206,7 +216,8 @@
 		crumbs();
 		subtitle();
 		$("note").textContent = (D.omitted ? D.omitted + " frames too small to show at any zoom were left out of this file. " : "") +
-			(cut ? "Frames deeper than " + MAX_ROWS + " levels below the zoomed frame are not drawn; zoom in to see them." : "");
+			(cut ? "Frames deeper than " + maxRows + " levels below the zoomed frame are not drawn; zoom in to see them. " : "") +
+			(elided ? "The " + elided + " outermost ancestors of the zoomed frame are not drawn. " : "");
 	}
 
 	function subtitle() {
@@ -221,10 +232,15 @@
 		$("subtitle").textContent = s;
 	}
 
+	// The path from the root to the zoomed frame; a deep one shows its first
+	// CRUMBS_HEAD and last CRUMBS_TAIL frames around an ellipsis.
+	var CRUMBS_HEAD = 3, CRUMBS_TAIL = 12;
 	function crumbs() {
 		var nav = $("crumbs"), path = [];
 		for (var n = S.zoom; n >= 0; n = parent[n])
 			path.unshift(n);
+		if (path.length > CRUMBS_HEAD + CRUMBS_TAIL + 1)
+			path = path.slice(0, CRUMBS_HEAD).concat([-1], path.slice(-CRUMBS_TAIL));
 		nav.textContent = "";
 		path.forEach(function (n, i) {
 			var el;
@@ -233,6 +249,12 @@
 				el.className = "sep";
 				el.textContent = "\u203a";
 				nav.appendChild(el);
+			}
+			if (n < 0) {
+				el = document.createElement("span");
+				el.textContent = "\u2026";
+				nav.appendChild(el);
+				return;
 			}
 			if (n === S.zoom) {
 				el = document.createElement("b");
@@ -490,9 +512,11 @@
 	window.emberFlame = {
 		drawn: function () {
 			return drawn.map(function (r) {
+				// A merged block: count siblings, the widest of them widest px.
 				return { name: r.merged ? null : nameOf(r.n), x: r.x, y: rowY(r.d), w: r.w,
 					 h: FRAME_H - 1, depth: r.d, merged: !!r.merged, faded: !!r.faded,
-					 color: r.merged ? MERGED_COLOR : fill(r.n) };
+					 color: r.merged ? MERGED_COLOR : fill(r.n),
+					 count: r.merged ? r.count : 1, widest: r.merged ? r.widest : r.w };
 			});
 		},
 		state: function () {

@@ -106,8 +106,8 @@ class Browser:
             if "method" in msg:
                 self._on_event(msg)
 
-    def new_page(self, width=1280, height=900):
-        return Page(self, width, height)
+    def new_page(self, width=1280, height=900, scale=1):
+        return Page(self, width, height, scale)
 
     def close(self):
         try:
@@ -125,7 +125,7 @@ class Browser:
 
 
 class Page:
-    def __init__(self, browser, width, height):
+    def __init__(self, browser, width, height, scale=1):
         self.b = browser
         target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = browser.call("Target.attachToTarget",
@@ -134,7 +134,7 @@ class Page:
         for domain in ("Page", "Runtime", "Network"):
             self.call(domain + ".enable")
         self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+                  {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": False})
 
     def call(self, method, params=None, timeout=30):
         return self.b.call(method, params, self.session, timeout)

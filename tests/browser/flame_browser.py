@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 """flame_browser.py - ember's flame graphs in a real browser (headless Chromium).
 
-    flame_browser.py SVG NARROW_SVG HTML BIG_HTML SHOT_DIR
+    flame_browser.py SVG NARROW_SVG HTML BIG_HTML DEEP_HTML SHOT_DIR
 
 SVG is `ember flame` of gen_profile's known profile (NARROW_SVG the same at
 --width 200), HTML of its "shapes"
-profile (two types with opposite shapes), BIG_HTML of a large profile. Loads
+profile (two types with opposite shapes), BIG_HTML of a large profile,
+DEEP_HTML of a 16384-deep recursion (shown at a device pixel ratio of 2). Loads
 each from file://, checks what is drawn and how it reacts to real clicks,
 keys and typing, and saves screenshots in SHOT_DIR. Prints TAP lines.
 """
@@ -255,16 +256,54 @@ def test_big_html(b, path, shots):
     merged = [f for f in fr if f["merged"]]
     check(len(fr) < st["frames"] / 10,
           "html, large profile: draws only what is visible (%d of %d frames)" % (len(fr), st["frames"]))
-    check(merged and all(f["w"] < 1 or f["name"] is None for f in merged),
-          "html, large profile: frames narrower than a pixel are merged (%d blocks)" % len(merged))
+    check(merged and all(f["widest"] < 1 and f["count"] >= 1 for f in merged)
+          and sum(f["count"] for f in merged) > len(merged),
+          "html, large profile: frames narrower than a pixel are merged (%d frames in %d blocks, "
+          "the widest member %.3f px)" % (sum(f["count"] for f in merged), len(merged),
+                                          max([f["widest"] for f in merged] or [0])))
     check(all(f["merged"] or f["w"] >= 1 for f in fr), "html, large profile: nothing else under a pixel")
     print("# large profile: %d frames in the file, %d drawn, loaded in %.2fs"
           % (st["frames"], len(fr), time.monotonic() - t0))
     page.screenshot(os.path.join(shots, "flame-html-large.png"))
 
 
+CANVAS_JS = """(function () { var c = document.getElementById('canvas'), x = c.getContext('2d');
+  var d = x.getImageData(0, 0, c.width, c.height).data, n = 0;
+  for (var i = 0; i < d.length; i += 4) if (d[i + 3] && (d[i] < 250 || d[i + 1] < 250)) n++;
+  return [c.width, c.height, n]; })()"""
+
+
+def test_deep_html(b, path, shots):
+    # Chromium leaves a canvas taller than 32767 device pixels blank: 16384
+    # rows of 16 px at a pixel ratio of 2 would be 524288.
+    page = b.new_page(scale=2)
+    page.goto("file://" + os.path.abspath(path), timeout=60)
+    w, h, painted = page.eval(CANVAS_JS)
+    check(h <= 32767 and painted > 0, "html, 16384-deep stack at pixel ratio 2: the canvas is drawn "
+          "(%dx%d device px, %d painted)" % (w, h, painted))
+    rows = max(f["depth"] for f in drawn(page)) + 1
+    check(rows * 16 * 2 <= 32767, "html, deep stack: %d rows drawn, within the canvas limit" % rows)
+    check("levels below the zoomed frame are not drawn" in text(page, "#note"),
+          "html, deep stack: the note says deeper frames are not drawn", text(page, "#note"))
+    # Zoom into the deepest frame drawn (the top row): then its ancestors,
+    # not the whole chain above it, are drawn faded.
+    left, top, width = canvas_origin(page)
+    deepest = [f for f in drawn(page) if f["depth"] == rows - 1 and not f["merged"]][0]
+    page.click(left + deepest["x"] + deepest["w"] / 2, top + deepest["y"] + 8)
+    w, h, painted = page.eval(CANVAS_JS)
+    faded = [f for f in drawn(page) if f["faded"]]
+    check(h <= 32767 and painted > 0 and 0 < len(faded) <= 100,
+          "html, deep stack zoomed: %d ancestors drawn, canvas %d device px high" % (len(faded), h))
+    check("outermost ancestors of the zoomed frame are not drawn" in text(page, "#note"),
+          "html, deep stack zoomed: the note says the outer ancestors are left out", text(page, "#note"))
+    n = page.eval("document.querySelectorAll('#crumbs button, #crumbs b').length")
+    check(n == 15 and "\u2026" in text(page, "#crumbs"),
+          "html, deep stack zoomed: breadcrumbs show 15 frames around an ellipsis", n)
+    page.screenshot(os.path.join(shots, "flame-html-deep.png"))
+
+
 def main():
-    svg, narrow, html, big, shots = sys.argv[1:6]
+    svg, narrow, html, big, deep, shots = sys.argv[1:7]
     os.makedirs(shots, exist_ok=True)
     b = cdp.Browser(os.environ.get("CHROMIUM", "chromium"))
     try:
@@ -273,6 +312,7 @@ def main():
         test_narrow_svg(b, narrow)
         test_html(b, html, shots)
         test_big_html(b, big, shots)
+        test_deep_html(b, deep, shots)
     except cdp.CDPError as e:
         check(False, "browser session", e)
     finally:

@@ -6,7 +6,7 @@
 # matched share, type switching, the function table and the large-profile
 # renderer are checked; screenshots go to build/browser/ for people.
 . "$(dirname "$0")/../lib.sh"
-need "$EMBER" "$TOOLS/gen_profile" "$TOOLS/gen_stacks"
+need "$EMBER" "$TOOLS/gen_profile" "$TOOLS/gen_stacks" "$TOOLS/bad_profile"
 
 if ! command -v chromium > /dev/null; then
 	skip "flame graphs in a browser" "chromium not installed (make deps-test installs it)"
@@ -23,10 +23,12 @@ check "svg of the known profile" "$EMBER" flame "$TMP/known.pb.gz" -o "$TMP/know
 check "svg of the known profile, 200 px wide" "$EMBER" flame "$TMP/known.pb.gz" --width 200 -o "$TMP/narrow.svg"
 check "html of the two-type profile" "$EMBER" flame "$TMP/shapes.pb.gz" -o "$TMP/shapes.html"
 check "html of a 20000-stack profile" "$EMBER" flame "$TMP/big.pb.gz" -o "$TMP/big.html"
+"$TOOLS/bad_profile" deep-recursion "$TMP/deep.pb.gz"
+check "html of a 65536-deep recursion (cut at 16384)" "$EMBER" flame "$TMP/deep.pb.gz" -o "$TMP/deep.html"
 SHOTS=$B/browser
 rm -rf "$SHOTS"
 python3 "$ROOT/tests/browser/flame_browser.py" "$TMP/known.svg" "$TMP/narrow.svg" "$TMP/shapes.html" "$TMP/big.html" \
-	"$SHOTS" > "$TMP/browser.log" 2>&1
+	"$TMP/deep.html" "$SHOTS" > "$TMP/browser.log" 2>&1
 rc=$?
 cat "$TMP/browser.log"
 expect_eq "the browser session ended cleanly" "$rc" 0
