@@ -109,6 +109,20 @@ bool em_folded__is_diff(const char *text, size_t len)
 	return false;
 }
 
+/* Whether [s, e) is written like a count (an optional '-', then digits),
+ * whatever its value. */
+static bool count_is_number(const char *s, const char *e)
+{
+	if (s < e && *s == '-')
+		s++;
+	if (s == e)
+		return false;
+	for (; s < e; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 /* A frame of the previous line: where its text is, and its name id. */
 struct prev_frame {
 	const char *s;
@@ -197,8 +211,10 @@ static int parse_line(struct parser *p, const char *s, const char *e, size_t lin
 						      : "no stack before the count");
 	why = parse_count(sp, e, &count);
 	if (why)
-		return fail(err, err_len, -EINVAL, lineno, "count '%.*s' %s",
-			    (int)(e - sp > 40 ? 40 : e - sp), sp, why);
+		/* A count that is a number, but out of range, is still folded
+		 * text: -ERANGE tells it from text of another shape. */
+		return fail(err, err_len, count_is_number(sp, e) ? -ERANGE : -EINVAL, lineno,
+			    "count '%.*s' %s", (int)(e - sp > 40 ? 40 : e - sp), sp, why);
 	sp = skip_back_spaces(s, sp);
 	if (p->base_col >= 0) {
 		/* Differential (difffolded.pl): the base's count, then the new. */

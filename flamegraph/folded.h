@@ -39,7 +39,8 @@ bool em_folded__is_text(const void *data, size_t len);
  * *lines gets the number of stack lines, *kept (optional) those the filter
  * kept. Lines deeper than EM_STACKS_MAX_DEPTH are cut (em_stacks__truncated).
  * Returns 0, or a negative errno with "line N: reason" in err (-EINVAL for a
- * malformed line, -EOVERFLOW, -ENOMEM).
+ * malformed line, -ERANGE for a count that is negative or too large,
+ * -EOVERFLOW, -EFBIG (EM_STACKS_MAX_MEM), -ENOMEM).
  */
 int em_folded__parse(struct em_stacks *st, const char *text, size_t len, unsigned int col,
 		     int base_col, struct em_fold_filter *filter, size_t *lines, size_t *kept,

@@ -18,6 +18,7 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum format { FMT_SVG, FMT_HTML, FMT_FOLDED };
@@ -29,6 +30,7 @@ struct flame_opts {
 	const char *title;
 	const char *focus, *ignore;
 	double width, min_width;
+	bool width_set;		/* --width or --min-width given */
 	bool icicle, by_thread;
 	char **bases;
 	size_t nbases;
@@ -50,8 +52,10 @@ static void usage(FILE *f)
 		"  -t, --type TYPE     sample type to draw (cpu, alloc_space, inuse_space, delay,\n"
 		"                      ...); default: the first profile's default (pprof's rule)\n"
 		"      --title TEXT    title (default \"Flame Graph\")\n"
-		"  -w, --width PX      image width (default 1200)\n"
-		"      --min-width PX  leave out frames narrower than this (default 0.1)\n"
+		"  -w, --width PX      SVG width (default 1200)\n"
+		"      --min-width PX  SVG: leave out frames narrower than this (default 0.1)\n"
+		"                      (the HTML viewer fits its window and merges what is\n"
+		"                      narrower than a pixel at every zoom)\n"
 		"  -i, --icicle        root at the top\n"
 		"      --focus REGEX   keep only stacks with a frame matching REGEX (POSIX ERE)\n"
 		"      --ignore REGEX  drop stacks with a frame matching REGEX\n"
@@ -62,11 +66,12 @@ static void usage(FILE *f)
 		"files are written atomically: on any error nothing is left behind.\n");
 }
 
+/* Case-insensitive: OUT.SVG is an SVG too. */
 static bool ends_with(const char *s, const char *sfx)
 {
 	size_t n = strlen(s), m = strlen(sfx);
 
-	return n >= m && strcmp(s + n - m, sfx) == 0;
+	return n >= m && strcasecmp(s + n - m, sfx) == 0;
 }
 
 /* The output format, or -1 after printing a usage error. */
@@ -146,10 +151,12 @@ static int parse(int argc, char **argv, struct flame_opts *o)
 		case 'w':
 			if (parse_px("--width", optarg, 100, 100000, &o->width))
 				return EXIT_USAGE;
+			o->width_set = true;
 			break;
 		case 'm':
 			if (parse_px("--min-width", optarg, 0, 100000, &o->min_width))
 				return EXIT_USAGE;
+			o->width_set = true;
 			break;
 		case 'i':
 			o->icicle = true;
@@ -176,6 +183,9 @@ static int parse(int argc, char **argv, struct flame_opts *o)
 	}
 	if (optind >= argc)
 		return em_usage_error("flame", "missing PROFILE");
+	if (o->min_width >= o->width)
+		return em_usage_error("flame", "--min-width %g is not narrower than the image (%g px): "
+				      "nothing would be drawn", o->min_width, o->width);
 	return 0;
 }
 
@@ -298,6 +308,11 @@ static int run(int argc, char **argv)
 		free(o.bases);
 		return rc;
 	}
+	if (fmt != FMT_SVG && o.width_set)
+		em_warn("--width and --min-width apply to SVG only; %s",
+			fmt == FMT_HTML ? "the HTML viewer fits its window and merges frames narrower "
+					  "than a pixel at every zoom"
+					: "folded output has every stack");
 	rc = compile("--focus", o.focus, &focus, &filter.focus);
 	if (!rc)
 		rc = compile("--ignore", o.ignore, &ignore, &filter.ignore);

@@ -50,6 +50,9 @@ printf 'a;b 1\nfoo\n' > "$TMP/noc.folded"
 run_bad "folded without a count" "$TMP/noc.folded" ': line 2: no count at the end of the line$'
 printf 'a;b 3\na;c -3\n' > "$TMP/neg.folded"
 run_bad "folded negative count" "$TMP/neg.folded" ": line 2: count '-3' is negative$"
+printf 'a;b -1\n' > "$TMP/neg1.folded"
+run_bad "folded negative count on the first line: still folded text" "$TMP/neg1.folded" \
+	": line 1: count '-1' is negative$"
 printf 'a;b 1\na;b 1.5\n' | gzip -c > "$TMP/dec.folded.gz"
 run_bad "gzipped folded, decimal count" "$TMP/dec.folded.gz" ": line 2: count '1.5' is not an integer$"
 printf '\n  \n\n' > "$TMP/blank.folded"

@@ -24,6 +24,12 @@ expect_eq "unknown output extension: usage error" "$("$EMBER" flame k.pb.gz -o x
 check_status "--format bogus: exit 2" 2 "$EMBER" flame k.pb.gz --format png -o x
 check_status "--width 5: exit 2" 2 "$EMBER" flame k.pb.gz --width 5 -o x.svg
 check_status "--min-width abc: exit 2" 2 "$EMBER" flame k.pb.gz --min-width abc -o x.svg
+"$EMBER" flame k.pb.gz -o UPPER.SVG
+expect_match "-o NAME.SVG: the extension in capitals is SVG too" "$(head -c 200 UPPER.SVG)" '<svg '
+check_status "--min-width as wide as the image: exit 2" 2 "$EMBER" flame k.pb.gz --min-width 1200 -o x.svg
+out=$("$EMBER" flame k.pb.gz --width 300 -o w.html 2>&1)
+expect_eq "--width with HTML output: a warning that it applies to SVG" "$out" \
+	"ember: warning: --width and --min-width apply to SVG only; the HTML viewer fits its window and merges frames narrower than a pixel at every zoom"
 expect_match "bad --focus regex: usage error naming it" "$("$EMBER" flame k.pb.gz --focus 'a(' -o x.svg 2>&1)" \
 	"^ember: flame: --focus: bad regular expression 'a\(': "
 check_status "bad --ignore regex: exit 2" 2 "$EMBER" flame k.pb.gz --ignore '[' -o x.svg

@@ -185,7 +185,8 @@ static void html_keeps_the_widest_frames(void **state)
 	FILE *f = open_mem();
 
 	(void)state;
-	/* 7 nodes; keep 5: all, main, work, leaf_a (work) and leaf_a (main) */
+	/* 7 nodes; keep the 5 widest: all, main, work, leaf_a (under work) and
+	 * leaf_b; leaf_a under main (50) and <script> (1) are omitted */
 	assert_int_equal(em_html__write(f, st, &v, 5), 0);
 	fclose(f);
 	assert_non_null(strstr(mem, "\"omitted\":2,"));
