@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 """flame_browser.py - ember's flame graphs in a real browser (headless Chromium).
 
-    flame_browser.py SVG NARROW_SVG HTML BIG_HTML DEEP_HTML SHOT_DIR
+    flame_browser.py SVG NARROW_SVG HTML BIG_HTML DEEP_HTML DIFF_HTML SHOT_DIR
 
 SVG is `ember flame` of gen_profile's known profile (NARROW_SVG the same at
 --width 200), HTML of its "shapes"
 profile (two types with opposite shapes), BIG_HTML of a large profile,
-DEEP_HTML of a 16384-deep recursion (shown at a device pixel ratio of 2). Loads
+DEEP_HTML of a 16384-deep recursion (shown at a device pixel ratio of 2),
+DIFF_HTML a --diff of two folded files where grow grew, shrink shrank and
+same kept its share. Loads
 each from file://, checks what is drawn and how it reacts to real clicks,
 keys and typing, and saves screenshots in SHOT_DIR. Prints TAP lines.
 """
@@ -302,8 +304,33 @@ def test_deep_html(b, path, shots):
     page.screenshot(os.path.join(shots, "flame-html-deep.png"))
 
 
+def test_diff_html(b, path, shots):
+    page = b.new_page()
+    page.goto("file://" + os.path.abspath(path))
+    offline(page, "html diff: loads from file:// without any other request")
+    left, top, width = canvas_origin(page)
+    fr = drawn(page)
+
+    def rgb(name):
+        c = by_name(fr, name)[0]["color"]
+        return [int(x) for x in c[c.index("(") + 1:-1].split(",")]
+
+    g, s, m = rgb("grow"), rgb("shrink"), rgb("same")
+    check(g[0] == 255 and g[1] < 200 and g[2] < 200, "html diff: the frame that grew is red", g)
+    check(s[2] == 255 and s[0] < 200 and s[1] < 200, "html diff: the frame that shrank is blue", s)
+    check(m == [245, 245, 245], "html diff: the frame that kept its share is neutral", m)
+    c = by_name(fr, "grow")[0]
+    check(pixel(page, c["x"] + c["w"] / 2, c["y"] + 3) == "rgb(%d,%d,%d)" % tuple(g),
+          "html diff: the canvas is painted in that colour where grow is drawn")
+    page.move(left + c["x"] + c["w"] / 2, top + c["y"] + 8)
+    tip = text(page, "#tip")
+    check("base: 10 samples (16.67%)" in tip and "change: +33.33% of the total" in tip,
+          "html diff: the tooltip has the base value and the change", tip)
+    page.screenshot(os.path.join(shots, "flame-html-diff.png"))
+
+
 def main():
-    svg, narrow, html, big, deep, shots = sys.argv[1:7]
+    svg, narrow, html, big, deep, diff, shots = sys.argv[1:8]
     os.makedirs(shots, exist_ok=True)
     b = cdp.Browser(os.environ.get("CHROMIUM", "chromium"))
     try:
@@ -313,6 +340,7 @@ def main():
         test_html(b, html, shots)
         test_big_html(b, big, shots)
         test_deep_html(b, deep, shots)
+        test_diff_html(b, diff, shots)
     except cdp.CDPError as e:
         check(False, "browser session", e)
     finally:

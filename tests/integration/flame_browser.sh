@@ -23,12 +23,15 @@ check "svg of the known profile" "$EMBER" flame "$TMP/known.pb.gz" -o "$TMP/know
 check "svg of the known profile, 200 px wide" "$EMBER" flame "$TMP/known.pb.gz" --width 200 -o "$TMP/narrow.svg"
 check "html of the two-type profile" "$EMBER" flame "$TMP/shapes.pb.gz" -o "$TMP/shapes.html"
 check "html of a 20000-stack profile" "$EMBER" flame "$TMP/big.pb.gz" -o "$TMP/big.html"
+printf 'main;work;grow 30\nmain;work;shrink 10\nmain;same 20\n' > "$TMP/new.folded"
+printf 'main;work;grow 10\nmain;work;shrink 30\nmain;same 20\n' > "$TMP/base.folded"
+check "html of a diff" "$EMBER" flame "$TMP/new.folded" --diff "$TMP/base.folded" -o "$TMP/diff.html"
 "$TOOLS/bad_profile" deep-recursion "$TMP/deep.pb.gz"
 check "html of a 65536-deep recursion (cut at 16384)" "$EMBER" flame "$TMP/deep.pb.gz" -o "$TMP/deep.html"
 SHOTS=$B/browser
 rm -rf "$SHOTS"
 python3 "$ROOT/tests/browser/flame_browser.py" "$TMP/known.svg" "$TMP/narrow.svg" "$TMP/shapes.html" "$TMP/big.html" \
-	"$TMP/deep.html" "$SHOTS" > "$TMP/browser.log" 2>&1
+	"$TMP/deep.html" "$TMP/diff.html" "$SHOTS" > "$TMP/browser.log" 2>&1
 rc=$?
 cat "$TMP/browser.log"
 expect_eq "the browser session ended cleanly" "$rc" 0

@@ -152,6 +152,36 @@ expect_no_match "HTML: no URL anywhere" "$(cat h.html)" 'https?://'
 "$EMBER" flame k.pb.gz --diff k.pb.gz -o kd.html
 expect_match "HTML diff: base totals embedded" "$(cat kd.html)" '"total":450000000,"base":450000000'
 
+# ---- inputs: stdin, raw pprof, profiles Go wrote -----------------------------------------
+"$EMBER" flame k.pb.gz -o ref.folded
+"$EMBER" flame - -o stdin.folded < k.pb.gz
+expect_eq "'-' reads the profile from stdin" "$(cmp ref.folded stdin.folded && echo same)" same
+gunzip -c k.pb.gz > k.pb
+"$EMBER" flame k.pb -o raw.folded
+expect_eq "a raw (not gzipped) pprof profile is read the same" "$(cmp ref.folded raw.folded && echo same)" same
+pprof -proto k.pb.gz > go.pb.gz 2> /dev/null
+"$EMBER" flame go.pb.gz -o go.folded
+expect_eq "the same profile re-encoded by go tool pprof (Go's encoder) draws the same" \
+	"$(cmp ref.folded go.folded && echo same)" same
+# Profiles from Go's runtime itself (runtime/pprof): CPU and allocations.
+if command -v go > /dev/null; then
+	(cd "$ROOT/tests/progs/goprof" && GO111MODULE=off go build -o "$TMP/goprof" main.go) &&
+		"$TMP/goprof" gocpu.pb.gz goheap.pb.gz
+	"$EMBER" flame gocpu.pb.gz -o gocpu.folded
+	spin=$(awk '/main\.spin$|main\.spin / { s += $NF } { t += $NF } END { if (t) printf "%d", 100 * s / t }' gocpu.folded)
+	expect_ge "Go runtime CPU profile: main.spin has most of the time" "${spin:-0}" 80
+	expect_match "Go runtime CPU profile: main.spin under main.main under runtime.main" \
+		"$(cat gocpu.folded)" '^runtime\.main;main\.main;.*main\.spin [0-9]+$'
+	"$EMBER" flame goheap.pb.gz --type alloc_space -o goheap.folded
+	bytes=$(awk '/;main\.alloc / { s += $NF } END { print s + 0 }' goheap.folded)
+	expect_near "Go runtime allocation profile: main.alloc made 1000 x 4096 bytes" "$bytes" 4096000 4096
+	"$EMBER" flame goheap.pb.gz -o goheap.svg
+	expect_match "Go's allocs profile: its default_sample_type (alloc_space) is the default" \
+		"$(grep -o "Type: [a-z_]*" goheap.svg | head -1)" '^Type: alloc_space$'
+else
+	skip "profiles written by Go's runtime" "go is not installed (make deps installs golang-go)"
+fi
+
 # ---- atomic output -----------------------------------------------------------------------
 mkdir out && "$EMBER" flame k.pb.gz -o out/a.svg && "$EMBER" flame k.pb.gz -o out/a.svg
 expect_eq "rewriting an output leaves no temporary files" "$(ls -A out)" "a.svg"
