@@ -28,7 +28,7 @@ static void boot_free(void *p);
 /*
  * What malloc and free jump to on their common path. They start at the
  * bootstrap functions below, never NULL, so the hot paths test nothing but
- * the sampler's state; ready() points them at the real allocator once
+ * the sampler's state; ready_publish() points them at the real allocator once
  * dlsym has found it. A cache line of their own: read on every call,
  * written once.
  */

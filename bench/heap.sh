@@ -5,6 +5,8 @@
 # the loop) at the default rate, beside heaptrack in the same run; ember at
 # rate 1 (every allocation) for scale; and the hook's fast path in
 # instructions per malloc+free pair (callgrind: exact and repeatable).
+# The once-per-process cost (start-up, exit, the final write) is measured
+# with the main figure and taken out of it there.
 . "$(dirname "$0")/lib.sh"
 need_cmd hyperfine heaptrack python3 valgrind
 need_file "$LIB" "$WORK/w_malloc" "$WORK/w_malloc_mixed"
@@ -12,16 +14,30 @@ W=$WORK/w_malloc
 # Two threads want two CPUs: not pinned here.
 HPIN=${HEAP_PIN:-}
 OPS=${HEAP_OPS:-200000000}	# ~5 s here: start-up and exit weigh little
-HEAP_RUNS=${HEAP_RUNS:-5}
+HEAP_RUNS=${HEAP_RUNS:-10}
 PEER_OPS=${HEAP_PEER_OPS:-10000000}
 
-PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $HEAP_RUNS runs"
-hf heap --runs "$HEAP_RUNS" \
-	-n base         "$HPIN $W $OPS" \
-	-n ember-hooks  "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/n $W $OPS" \
-	-n ember-heap   "$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
-	-n ember-all    "$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
-stats --ember ember- "$RES/heap.json"
+# The main figure: arms run round robin (bench/interleave.py), so the
+# neighbours' comings and goings hit every arm alike; and what each arm
+# costs once (start-up, the first samples' symbolization, which inflates
+# glibc's compressed DWARF when libc6-dbg is installed, the final write and
+# exit) is taken out: the same arms with 1/200 of the work run first, and
+# the steady state is the ratio of the differences, what a long-running
+# program pays per allocation.
+FIXED_RUNS=${HEAP_FIXED_RUNS:-10}
+FIXED_OPS=$(( OPS / 200 ))
+PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $HEAP_RUNS rounds, interleaved"
+python3 bench/interleave.py --rounds "$FIXED_RUNS" --export-json "$RES/heap-fixed.json" \
+	"base=$HPIN $W $FIXED_OPS" \
+	"ember-hooks=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/f $W $FIXED_OPS" \
+	"ember-heap=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/f $W $FIXED_OPS" \
+	"ember-all=$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/f $W $FIXED_OPS"
+python3 bench/interleave.py --rounds "$HEAP_RUNS" --export-json "$RES/heap.json" \
+	"base=$HPIN $W $OPS" \
+	"ember-hooks=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/n $W $OPS" \
+	"ember-heap=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
+	"ember-all=$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
+stats --ember ember- --fixed "$RES/heap-fixed.json" "$RES/heap.json"
 echo "   (ember-hooks: the wrappers alone, a sample every TiB; ember-heap: sampled at the default"
 echo "    512 KiB, about $(( OPS * 2 * 144 / 524288 / 1000 ))k samples here; ember-all: cpu and syscall profiles too)"
 
@@ -67,10 +83,3 @@ awk -v a="$p0" -v b="$p1" -v c="$k0" -v d="$k1" 'BEGIN {
 	printf "   without ember %6.1f per pair\n", c
 	printf "   ember (heap)  %6.1f per pair  (+%.1f, +%.0f%%)\n", d, d - c, 100 * (d - c) / c }'
 
-echo
-echo "== fixed cost: start-up and exit of a process that allocates once ($RUNS runs)"
-hf heap-fixed --runs "$RUNS" \
-	-n base       "$W 1 1" \
-	-n ember-heap "env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/f $W 1 1" \
-	-n ember-all  "env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/f $W 1 1"
-stats --ember ember- "$RES/heap-fixed.json"
