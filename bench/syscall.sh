@@ -9,16 +9,22 @@ need_cmd hyperfine perf strace python3 valgrind
 need_file "$LIB" "$WORK/w_write"
 W=$WORK/w_write
 N=${SYSCALL_N:-20000000}	# ~6 s here
-SYS_RUNS=${SYSCALL_RUNS:-5}
+SYS_RUNS=${SYSCALL_RUNS:-8}
 PEER_N=${SYSCALL_PEER_N:-500000}
 
-header "syscall timing: w_write ($N 1-byte writes to /dev/null), $SYS_RUNS runs"
-hf syscall --runs "$SYS_RUNS" \
-	-n base          "$PIN $W $N" \
-	-n ember-timing  "$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $N" \
-	-n ember-syscall "$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $N" \
-	-n ember-all     "$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $N"
-stats --ember ember- "$RES/syscall.json"
+# Round robin, with the one-time cost taken out (see heap.sh).
+header "syscall timing: w_write ($N 1-byte writes to /dev/null), $SYS_RUNS rounds, interleaved"
+python3 bench/interleave.py --rounds "$SYS_RUNS" --export-json "$RES/syscall-fixed.json" \
+	"base=$PIN $W $(( N / 200 ))" \
+	"ember-timing=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $(( N / 200 ))" \
+	"ember-syscall=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $(( N / 200 ))" \
+	"ember-all=$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $(( N / 200 ))"
+python3 bench/interleave.py --rounds "$SYS_RUNS" --export-json "$RES/syscall.json" \
+	"base=$PIN $W $N" \
+	"ember-timing=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $N" \
+	"ember-syscall=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $N" \
+	"ember-all=$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $N"
+stats --ember ember- --fixed "$RES/syscall-fixed.json" "$RES/syscall.json"
 echo "   (ember-timing: every call timed, a sample every hour of blocking; ember-syscall: the"
 echo "    default 1 ms rate; ember-all: cpu and heap profiles too)"
 
