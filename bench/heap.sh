@@ -23,21 +23,13 @@ PEER_OPS=${HEAP_PEER_OPS:-10000000}
 # glibc's compressed DWARF when libc6-dbg is installed, the final write and
 # exit) is taken out: the same arms with 1/200 of the work run first, and
 # the steady state is the ratio of the differences, what a long-running
-# program pays per allocation.
-FIXED_RUNS=${HEAP_FIXED_RUNS:-10}
-FIXED_OPS=$(( OPS / 200 ))
+# program pays per allocation (steady, in lib.sh).
 PIN=$HPIN header "allocation profiling: w_malloc (2 threads x $OPS malloc+free), $HEAP_RUNS rounds, interleaved"
-python3 bench/interleave.py --rounds "$FIXED_RUNS" --export-json "$RES/heap-fixed.json" \
-	"base=$HPIN $W $FIXED_OPS" \
-	"ember-hooks=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/f $W $FIXED_OPS" \
-	"ember-heap=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/f $W $FIXED_OPS" \
-	"ember-all=$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/f $W $FIXED_OPS"
-python3 bench/interleave.py --rounds "$HEAP_RUNS" --export-json "$RES/heap.json" \
-	"base=$HPIN $W $OPS" \
-	"ember-hooks=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/n $W $OPS" \
-	"ember-heap=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h $W $OPS" \
-	"ember-all=$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $OPS"
-stats --ember ember- --fixed "$RES/heap-fixed.json" "$RES/heap.json"
+steady heap "$HEAP_RUNS" "$W" "$OPS" \
+	"base=$HPIN" \
+	"ember-hooks=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_HEAP_RATE=1099511627776 EMBER_OUTPUT=$T/n" \
+	"ember-heap=$HPIN env LD_PRELOAD=$LIB EMBER_EVENTS=heap EMBER_OUTPUT=$T/h" \
+	"ember-all=$HPIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a"
 echo "   (ember-hooks: the wrappers alone, a sample every TiB; ember-heap: sampled at the default"
 echo "    512 KiB, about $(( OPS * 2 * 144 / 524288 / 1000 ))k samples here; ember-all: cpu and syscall profiles too)"
 

@@ -36,6 +36,22 @@ hf() {
 		> "$RES/$name.log" 2>&1 || { cat "$RES/$name.log" >&2; return 1; }
 }
 stats() { python3 bench/hyperstat.py "$@"; }
+# steady NAME ROUNDS WORKLOAD N NAME=PREFIX...: every arm runs "PREFIX
+# WORKLOAD N/200", then "PREFIX WORKLOAD N", round robin (interleave.py),
+# and the stats take each arm's short run out of its full one
+# (hyperstat.py --fixed): the steady state, apart from one-time costs.
+# The baseline arm is "base"; its PREFIX may be empty.
+steady() {
+	local name=$1 rounds=$2 work=$3 n=$4 a short=() full=()
+	shift 4
+	for a in "$@"; do
+		short+=("${a%%=*}=${a#*=} $work $(( n / 200 ))")
+		full+=("${a%%=*}=${a#*=} $work $n")
+	done
+	python3 bench/interleave.py --rounds "$rounds" --export-json "$RES/$name-fixed.json" "${short[@]}"
+	python3 bench/interleave.py --rounds "$rounds" --export-json "$RES/$name.json" "${full[@]}"
+	stats --ember ember- --fixed "$RES/$name-fixed.json" "$RES/$name.json"
+}
 header() {
 	echo "== $1"
 	echo "   $(uname -r), $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo ?), pinned: ${PIN:-no}"

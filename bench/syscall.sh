@@ -12,19 +12,13 @@ N=${SYSCALL_N:-20000000}	# ~6 s here
 SYS_RUNS=${SYSCALL_RUNS:-8}
 PEER_N=${SYSCALL_PEER_N:-500000}
 
-# Round robin, with the one-time cost taken out (see heap.sh).
+# Round robin, with the one-time cost taken out (steady, in lib.sh).
 header "syscall timing: w_write ($N 1-byte writes to /dev/null), $SYS_RUNS rounds, interleaved"
-python3 bench/interleave.py --rounds "$SYS_RUNS" --export-json "$RES/syscall-fixed.json" \
-	"base=$PIN $W $(( N / 200 ))" \
-	"ember-timing=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $(( N / 200 ))" \
-	"ember-syscall=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $(( N / 200 ))" \
-	"ember-all=$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $(( N / 200 ))"
-python3 bench/interleave.py --rounds "$SYS_RUNS" --export-json "$RES/syscall.json" \
-	"base=$PIN $W $N" \
-	"ember-timing=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n $W $N" \
-	"ember-syscall=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s $W $N" \
-	"ember-all=$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a $W $N"
-stats --ember ember- --fixed "$RES/syscall-fixed.json" "$RES/syscall.json"
+steady syscall "$SYS_RUNS" "$W" "$N" \
+	"base=$PIN" \
+	"ember-timing=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=3600s EMBER_OUTPUT=$T/n" \
+	"ember-syscall=$PIN env LD_PRELOAD=$LIB EMBER_EVENTS=syscall EMBER_OUTPUT=$T/s" \
+	"ember-all=$PIN env LD_PRELOAD=$LIB EMBER_OUTPUT=$T/a"
 echo "   (ember-timing: every call timed, a sample every hour of blocking; ember-syscall: the"
 echo "    default 1 ms rate; ember-all: cpu and heap profiles too)"
 
