@@ -104,8 +104,8 @@ static inline void em_heap_free(void *p)
 }
 
 /* Set every filter bit of [lo, lo + len) for good (len < 4 MiB): frees of
- * those addresses always take the slow path. Once, before any of them is
- * handed out. */
+ * those addresses always take the slow path. Before any of them is handed
+ * out; idempotent. */
 void em_heap_pin(const void *lo, size_t len) EM_HIDDEN;
 
 /* Start sampling (after the agent's configuration is read). */

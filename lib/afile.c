@@ -18,9 +18,11 @@
  * Temporary files being written, for the signal handler to remove: names
  * copied into fixed slots (the handler must not follow pointers that the
  * program frees), a slot taken before its file is created and given back
- * after the file is renamed or removed.
+ * after the file is renamed or removed. A slot is claimed, then filled, then
+ * armed: the handler only ever reads a name written in full.
  */
 #define CLEANUP_SLOTS 4
+enum { SLOT_FREE, SLOT_CLAIMED, SLOT_ARMED };
 static char pending[CLEANUP_SLOTS][PATH_MAX];
 static volatile sig_atomic_t pending_used[CLEANUP_SLOTS];
 
@@ -28,18 +30,23 @@ static int pending_add(const char *tmp)
 {
 	if (strlen(tmp) >= PATH_MAX)
 		return -1;
-	for (int i = 0; i < CLEANUP_SLOTS; i++)
-		if (!__atomic_exchange_n(&pending_used[i], 1, __ATOMIC_SEQ_CST)) {
+	for (int i = 0; i < CLEANUP_SLOTS; i++) {
+		int expected = SLOT_FREE;
+
+		if (__atomic_compare_exchange_n(&pending_used[i], &expected, SLOT_CLAIMED, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			memcpy(pending[i], tmp, strlen(tmp) + 1);
+			__atomic_store_n(&pending_used[i], SLOT_ARMED, __ATOMIC_SEQ_CST);
 			return i;
 		}
+	}
 	return -1;
 }
 
 static void pending_done(int slot)
 {
 	if (slot >= 0)
-		__atomic_store_n(&pending_used[slot], 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&pending_used[slot], SLOT_FREE, __ATOMIC_SEQ_CST);
 }
 
 static void on_fatal_signal(int sig)
@@ -47,7 +54,7 @@ static void on_fatal_signal(int sig)
 	int saved = errno;
 
 	for (int i = 0; i < CLEANUP_SLOTS; i++)
-		if (pending_used[i])
+		if (pending_used[i] == SLOT_ARMED)
 			unlink(pending[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
