@@ -56,12 +56,16 @@ expect_eq "own_stack: no stack differed" \
 
 # EMBER_UNWIND=cached (the default): after the first stacks, libunwind is
 # rarely needed. cpu_split's stacks repeat: nearly every one is cached.
+# CPU timers fire on the kernel's tick (CONFIG_HZ, 250 here, as low as 100
+# elsewhere): 2 s of CPU gives at least 200 signals; the rest are overruns
+# folded into the samples taken. 150 is enough for the 90% below to mean
+# something without depending on the tick.
 rm -rf "$TMP/cached" && mkdir "$TMP/cached"
-EMBER_HZ=500 EMBER_EVENTS=cpu agent_run "$TMP/cached" "$PROGS/cpu_split" 2000 > /dev/null
+EMBER_HZ=250 EMBER_EVENTS=cpu agent_run "$TMP/cached" "$PROGS/cpu_split" 2000 > /dev/null
 prof=$(only_profile "$TMP/cached" cpu)
 total=$(comment_num "$prof" 'CPU samples')
 slow=$(comment_num "$prof" 'stacks walked by libunwind')
-expect_ge "cpu_split: samples taken" "${total:-0}" 500
+expect_ge "cpu_split: samples taken" "${total:-0}" 150
 expect_ge "cpu_split: at least 90% of its stacks walked with cached rules" \
 	"$(( ${total:-0} * 9 / 10 ))" "${slow:-999999}"
 expect_match "and the profile is the same: burn_a under main" \
