@@ -43,6 +43,7 @@ int em_real_init(void)
 	LOOKUP(sigaction);
 	LOOKUP(signal);
 	LOOKUP(sigset);
+	LOOKUP(siginterrupt);
 	LOOKUP(sigprocmask);
 	LOOKUP(pthread_sigmask);
 	LOOKUP(close);

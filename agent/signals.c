@@ -3,14 +3,18 @@
  * signals.c - the signal functions the agent wraps so that it never takes a
  * signal away from the application:
  *
- *  - sigaction/signal/sigset: a handler installed for the signal the CPU
+ *  - sigaction and every libc function that reaches sigaction internally
+ *    (signal and its aliases bsd_signal and ssignal, sysv_signal and
+ *    __sysv_signal, sigset, sigignore, siginterrupt): a handler installed
+ *    for the signal the CPU
  *    sampler uses moves the sampler elsewhere first (em_cpu_yield_signal);
  *    queries and SIG_DFL/SIG_IGN see and set the application's own view of
  *    that signal, as if the agent were not there. The termination signals
  *    (SIGHUP, SIGINT, SIGQUIT, SIGTERM) go to exitsig.c, which keeps its
  *    handler in place exactly while the application's disposition is
  *    SIG_DFL, and reports SIG_DFL for it.
- *  - sigprocmask/pthread_sigmask: the sampler's signal is never blocked, so
+ *  - sigprocmask/pthread_sigmask/sighold: the sampler's signal is never
+ *    blocked, so
  *    threads that block "everything" are still sampled and a sigwaitinfo()
  *    on a full set never receives one of our timer signals. While the
  *    agent's unwinder runs (all signals already blocked) the calls libunwind
@@ -58,38 +62,119 @@ EM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	return 0;
 }
 
-/* glibc's signal() and sigset() call sigaction internally, bypassing the
- * wrapper above, so they are wrapped too (BSD semantics, as glibc's:
- * SA_RESTART, the signal itself blocked in its handler). */
-static sighandler_t via_sigaction(int sig, sighandler_t h)
+/* Whether the application asked, through siginterrupt(), that a managed
+ * signal interrupt system calls: signal() then installs its handler without
+ * SA_RESTART, as glibc's does. Only ever set for signals we manage; glibc
+ * keeps the same record for the others. */
+static sigset_t app_intr;
+
+static bool managed(int sig)
+{
+	return em_cpu_app_action(sig) || em_exitsig_manages(sig);
+}
+
+/* signal() and its variants as glibc implements them, through the sigaction
+ * wrapper: the handler with FLAGS, and the signal itself blocked in its
+ * handler when BLOCK_SELF. */
+static sighandler_t via_sigaction(int sig, sighandler_t h, int flags, bool block_self)
 {
 	struct sigaction sa, old;
 
-	if (h == SIG_ERR) {
+	if (h == SIG_ERR || sig < 1 || sig >= NSIG) {
 		errno = EINVAL;
 		return SIG_ERR;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = h;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = flags;
 	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, sig);
+	if (block_self)
+		sigaddset(&sa.sa_mask, sig);
 	if (sigaction(sig, &sa, &old) != 0)
 		return SIG_ERR;
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction
 					  : old.sa_handler;
 }
 
-EM_EXPORT sighandler_t signal(int sig, sighandler_t h)
+/* BSD semantics, glibc's signal(): SA_RESTART unless siginterrupt() said
+ * otherwise, the signal blocked in its handler. */
+static sighandler_t bsd(int sig, sighandler_t h)
 {
-	if (!em_cpu_app_action(sig) && !em_exitsig_manages(sig))
+	if (!managed(sig))
 		return EM_REAL(signal)(sig, h);
-	return via_sigaction(sig, h);
+	return via_sigaction(sig, h, sigismember(&app_intr, sig) == 1 ? 0 : SA_RESTART, true);
 }
 
-/* System V sigset() as glibc implements it, through the sigaction wrapper:
- * no flags, and the signal unblocked after (or blocked, for SIG_HOLD); the
- * result is SIG_HOLD if it was blocked before. */
+EM_EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	return bsd(sig, h);
+}
+
+/* Aliases of signal() inside libc, so calls to them never reach the wrapper
+ * above. (glibc's header declares bsd_signal only for old X/Open modes.) */
+sighandler_t bsd_signal(int sig, sighandler_t h);
+
+EM_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
+{
+	return bsd(sig, h);
+}
+
+EM_EXPORT sighandler_t ssignal(int sig, sighandler_t h)
+{
+	return bsd(sig, h);
+}
+
+/* System V semantics: reset to SIG_DFL on delivery, not blocked in its own
+ * handler, system calls interrupted. __sysv_signal is what signal() becomes
+ * in a program built in a strict standard mode (-std=c11 without
+ * _DEFAULT_SOURCE), so this is not only for old code. Built on the sigaction
+ * wrapper for every signal, as glibc builds it on its own sigaction. */
+EM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
+{
+	return via_sigaction(sig, h, SA_RESETHAND | SA_NODEFER, false);
+}
+
+EM_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
+{
+	return via_sigaction(sig, h, SA_RESETHAND | SA_NODEFER, false);
+}
+
+EM_EXPORT int sigignore(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+/* glibc's siginterrupt() reads and rewrites the installed action, which for
+ * a managed signal is ours: toggling SA_RESTART on the sampler's handler
+ * would let our samples interrupt the application's system calls. Managed
+ * signals get it on the application's view instead. */
+EM_EXPORT int siginterrupt(int sig, int flag)
+{
+	struct sigaction sa;
+
+	if (!managed(sig))
+		return EM_REAL(siginterrupt)(sig, flag);
+	if (sigaction(sig, NULL, &sa) != 0)
+		return -1;
+	if (flag) {
+		sigaddset(&app_intr, sig);
+		sa.sa_flags &= ~SA_RESTART;
+	} else {
+		sigdelset(&app_intr, sig);
+		sa.sa_flags |= SA_RESTART;
+	}
+	return sigaction(sig, &sa, NULL);
+}
+
+/* System V sigset() as glibc implements it, through the sigaction and
+ * sigprocmask wrappers: no flags, and the signal unblocked after (or
+ * blocked, for SIG_HOLD, which the sampler's signal never is); the result is
+ * SIG_HOLD if it was blocked before. */
 static sighandler_t sysv_sigset(int sig, sighandler_t h)
 {
 	struct sigaction sa, old;
@@ -99,7 +184,7 @@ static sighandler_t sysv_sigset(int sig, sighandler_t h)
 	if (sigaddset(&set, sig) != 0)
 		return SIG_ERR;
 	if (h == SIG_HOLD) {
-		if (EM_REAL(sigprocmask)(SIG_BLOCK, &set, &oset) != 0)
+		if (sigprocmask(SIG_BLOCK, &set, &oset) != 0)
 			return SIG_ERR;
 		if (sigismember(&oset, sig))
 			return SIG_HOLD;
@@ -112,18 +197,16 @@ static sighandler_t sysv_sigset(int sig, sighandler_t h)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, &old) != 0)
 		return SIG_ERR;
-	if (EM_REAL(sigprocmask)(SIG_UNBLOCK, &set, &oset) != 0)
+	if (sigprocmask(SIG_UNBLOCK, &set, &oset) != 0)
 		return SIG_ERR;
 	return sigismember(&oset, sig) ? SIG_HOLD : old.sa_handler;
 }
 
 EM_EXPORT sighandler_t sigset(int sig, sighandler_t h)
 {
-	if (em_exitsig_manages(sig))
-		return sysv_sigset(sig, h);
-	if (!em_cpu_app_action(sig) || h == SIG_HOLD)
+	if (!managed(sig))
 		return EM_REAL(sigset)(sig, h);
-	return via_sigaction(sig, h);
+	return sysv_sigset(sig, h);
 }
 
 static int mask(int (*real)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set,
@@ -150,6 +233,17 @@ EM_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 		return 0;
 	}
 	return mask(EM_REAL(sigprocmask), how, set, old);
+}
+
+/* glibc's sighold() blocks through its internal sigprocmask. */
+EM_EXPORT int sighold(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	if (sigaddset(&set, sig) != 0)
+		return -1;
+	return sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 EM_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)

@@ -57,6 +57,23 @@ same_behaviour errno "$PROGS/errno_check"
 readable errno "$TMP/errno"
 same_behaviour own_sigprof "$PROGS/own_sigprof"
 readable own_sigprof "$TMP/own_sigprof" main
+# The same through each libc function that installs a handler without
+# calling sigaction by name (glibc uses its internal one): the agent must
+# still move off SIGPROF, and the previous handler must read as the default.
+for api in signal bsd_signal ssignal sysv_signal __sysv_signal sigset; do
+	same_behaviour "own_sigprof-$api" "$PROGS/own_sigprof" "$api"
+	expect_match "own_sigprof-$api: no SIGPROF of the agent's reached the program" \
+		"$(cat "$TMP/own_sigprof-$api.agent")" '^SIGPROF after the itimer stopped: 0$'
+done
+readable own_sigprof-sysv_signal "$TMP/own_sigprof-sysv_signal" main
+# siginterrupt, sysv_signal, sigignore, sighold on SIGPROF and SIGTERM: the
+# program sees what it sees without the agent, and underneath, the kernel
+# keeps the sampler's handler restarting system calls and never blocked.
+same_behaviour sig_apis "$PROGS/sig_apis"
+EMBER_OUTPUT=$TMP/sig_apis LD_PRELOAD="$LIBEMBER" "$PROGS/sig_apis" kernel > "$TMP/sig_apis.kernel" 2>&1
+expect_eq "sig_apis: the sampler's handler is never reset, never loses SA_RESTART, never blocked" \
+	"$(grep '^kernel' "$TMP/sig_apis.kernel" | grep -vc 'SIGPROF handled, restart=yes, blocked=no$')" 0
+expect_eq "sig_apis: the kernel was read three times" "$(grep -c '^kernel' "$TMP/sig_apis.kernel")" 3
 same_behaviour timers "$PROGS/timers_user"
 readable timers "$TMP/timers"
 same_behaviour cxx_throw "$PROGS/cxx_throw"
