@@ -11,6 +11,17 @@
  * before the agent's constructor, by another library's). Each wrapper passes
  * its own name, which becomes the stack's leaf in the syscall profile: the
  * function the program called (read, usleep, pthread_mutex_lock, ...).
+ *
+ * The fortified entry points (__read_chk, __open_2, ...) reach the system
+ * call without passing through read() and friends; programs built with
+ * -D_FORTIFY_SOURCE (Debian's default build flags) call them wherever a
+ * buffer's size is known. Each has a wrapper that forwards to its own real
+ * function (keeping its check) and is named in the profile as called.
+ *
+ * glibc's double-underscore names (__read, __libc_malloc, ...) are left
+ * alone on purpose: their callers are mostly other interposers reaching for
+ * the real function from inside their own read() or malloc(), and a wrapper
+ * there would count a call twice or send it round in a loop.
  */
 #include "real.h"
 #include "syscalls.h"
@@ -316,4 +327,79 @@ EM_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 EM_EXPORT int pthread_join(pthread_t t, void **ret)
 {
 	return TIMED(EM_SYS_FUTEX, pthread_join, t, ret);
+}
+
+/* ---- the fortified entry points (-D_FORTIFY_SOURCE) ---- */
+
+/* Declared by glibc's headers only when the including file is fortified. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *restrict buf, size_t n, size_t buflen, int flags,
+		       __SOCKADDR_ARG addr, socklen_t *restrict len);
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+		const sigset_t *mask, size_t fdslen);
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dir, const char *path, int flags);
+int __openat64_2(int dir, const char *path, int flags);
+
+EM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	return TIMED(EM_SYS_READ, __read_chk, fd, buf, n, buflen);
+}
+
+EM_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	return TIMED(EM_SYS_PREAD64, __pread_chk, fd, buf, n, off, buflen);
+}
+
+EM_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen)
+{
+	return TIMED(EM_SYS_PREAD64, __pread64_chk, fd, buf, n, off, buflen);
+}
+
+EM_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	return TIMED(EM_SYS_RECVFROM, __recv_chk, fd, buf, n, buflen, flags);
+}
+
+EM_EXPORT ssize_t __recvfrom_chk(int fd, void *restrict buf, size_t n, size_t buflen, int flags,
+				 __SOCKADDR_ARG addr, socklen_t *restrict len)
+{
+	return TIMED(EM_SYS_RECVFROM, __recvfrom_chk, fd, buf, n, buflen, flags, addr, len);
+}
+
+EM_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	return TIMED(EM_SYS_POLL, __poll_chk, fds, n, timeout, fdslen);
+}
+
+EM_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+			  const sigset_t *mask, size_t fdslen)
+{
+	return TIMED(EM_SYS_PPOLL, __ppoll_chk, fds, n, timeout, mask, fdslen);
+}
+
+/* open() without a mode argument, when the flags are not a constant. */
+EM_EXPORT int __open_2(const char *path, int flags)
+{
+	return TIMED(EM_SYS_OPENAT, __open_2, path, flags);
+}
+
+EM_EXPORT int __open64_2(const char *path, int flags)
+{
+	return TIMED(EM_SYS_OPENAT, __open64_2, path, flags);
+}
+
+EM_EXPORT int __openat_2(int dir, const char *path, int flags)
+{
+	return TIMED(EM_SYS_OPENAT, __openat_2, dir, path, flags);
+}
+
+EM_EXPORT int __openat64_2(int dir, const char *path, int flags)
+{
+	return TIMED(EM_SYS_OPENAT, __openat64_2, dir, path, flags);
 }

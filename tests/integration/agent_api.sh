@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 need "$LIBEMBER" "$PROGS/flush_api" "$PROGS/libsigowner.so"
 
-want="_Exit __sysv_signal _exit accept accept4 aligned_alloc bsd_signal calloc clock_nanosleep close close_range closefrom connect dlclose dup2 dup3 ember_flush ember_stop ember_version epoll_pwait epoll_wait fdatasync free fsync malloc malloc_usable_size memalign nanosleep open open64 openat openat64 poll posix_memalign ppoll pread pread64 pselect pthread_cond_timedwait pthread_cond_wait pthread_create pthread_join pthread_mutex_lock pthread_sigmask pvalloc pwrite pwrite64 read readv realloc reallocarray recv recvfrom recvmsg select send sendmsg sendto sigaction sighold sigignore siginterrupt signal sigprocmask sigset sleep ssignal sysv_signal usleep valloc write writev"
+want="_Exit __open64_2 __open_2 __openat64_2 __openat_2 __poll_chk __ppoll_chk __pread64_chk __pread_chk __read_chk __recv_chk __recvfrom_chk __sysv_signal _exit accept accept4 aligned_alloc bsd_signal calloc clock_nanosleep close close_range closefrom connect dlclose dup2 dup3 ember_flush ember_stop ember_version epoll_pwait epoll_wait fdatasync free fsync malloc malloc_usable_size memalign nanosleep open open64 openat openat64 poll posix_memalign ppoll pread pread64 pselect pthread_cond_timedwait pthread_cond_wait pthread_create pthread_join pthread_mutex_lock pthread_sigmask pvalloc pwrite pwrite64 read readv realloc reallocarray recv recvfrom recvmsg select send sendmsg sendto sigaction sighold sigignore siginterrupt signal sigprocmask sigset sleep ssignal sysv_signal usleep valloc write writev"
 expect_eq "libember.so exports only the interposed names and ember_*" \
 	"$(nm -D --defined-only "$LIBEMBER" | awk '{ print $3 }' | sort | tr '\n' ' ' | sed 's/ $//')" "$want"
 

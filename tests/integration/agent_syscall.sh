@@ -4,7 +4,7 @@
 # through nanosleep, usleep, read and a contended mutex, and a known number
 # of fast calls, against what the program itself measured.
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$PROGS/sys_known"
+need "$LIBEMBER" "$PROGS/sys_known" "$PROGS/sys_fortify"
 
 ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1e6 }'; }
 # delay_ms FUNC / calls FUNC: FUNC's cum value from pprof.
@@ -46,6 +46,35 @@ expect_match "leaf: pthread_mutex_lock" "$top" '  pthread_mutex_lock$'
 expect_no_match "no agent frames in the stacks" "$(pprof -traces "$prof" 2>/dev/null)" 'em_|libember'
 expect_match "leaf: read, called from wait_for_pipe" \
 	"$(pprof -traces -focus=wait_for_pipe "$prof" 2>/dev/null | tr -s ' \n' ' ')" ' read wait_for_pipe '
+
+# A program built with -D_FORTIFY_SOURCE=2 (as Debian builds its packages)
+# calls __read_chk, __recv_chk, __poll_chk, __open_2, ... instead of read,
+# recv, poll and open: the same blocking time is found, named as called.
+expect_eq "sys_fortify was built to call the fortified functions" \
+	"$(nm -D "$PROGS/sys_fortify" | grep -oE '__(read|pread|recv|recvfrom|poll|ppoll)_chk|__open_2' | sort | tr '\n' ' ')" \
+	"__open_2 __poll_chk __ppoll_chk __pread_chk __read_chk __recv_chk __recvfrom_chk "
+rm -rf "$TMP/f" && mkdir "$TMP/f"
+EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=10us agent_run "$TMP/f" "$PROGS/sys_fortify" "$TMP/fifo" > /dev/null 2> "$TMP/truth"
+prof=$(only_profile "$TMP/f" syscall)
+traces=$(pprof -traces "$prof" 2>/dev/null | tr -s ' \n' ' ')
+for part in read:__read_chk:read recv:__recv_chk:recvfrom recvfrom:__recvfrom_chk:recvfrom \
+	poll:__poll_chk:poll ppoll:__ppoll_chk:ppoll open:__open_2:openat; do
+	IFS=: read -r what leaf sys <<< "$part"
+	t=$(truth "via_$what")
+	expect_near "fortified $what: the time the program measured ($(ms "$t") ms)" \
+		"$(delay_ms "via_$what")" "$(ms "$t")" "$(ms $((t / 5)))"
+	# (the header's inline wrapper shows as an inline frame between them)
+	expect_match "fortified $what: the leaf is $leaf, called from via_$what" "$traces" \
+		" $leaf ([a-z]+ \(inline\) )?via_$what "
+	expect_match "fortified $what: label syscall=$sys" \
+		"$(pprof -tags -focus="^via_$what\$" "$prof" 2>/dev/null)" ": $sys\$"
+done
+# 1000 fast preads at a 10 us rate: a few dozen sampled (none at all has a
+# chance of about e^-20).
+expect_match "fortified pread: the leaf is __pread_chk, label pread64" \
+	"$(pprof -traces -focus='^via_pread$' "$prof" 2>/dev/null | tr -s ' \n' ' ')" \
+	'syscall: pread64 .* __pread_chk ([a-z]+ \(inline\) )?via_pread '
+
 
 # Default rate (1 ms): every long sleep is still taken, with weight ~1.
 rm -rf "$TMP/d" && mkdir "$TMP/d"
