@@ -17,6 +17,11 @@ struct em_real_fns em_real;
 		__atomic_store_n((void **)&em_real.name, p, __ATOMIC_RELEASE); \
 	} while (0)
 
+/* The legacy signal functions: a libc without them cannot have programs
+ * calling them, and their wrappers fall back to sigaction. */
+#define LOOKUP_OPTIONAL(name) \
+	__atomic_store_n((void **)&em_real.name, dlsym(RTLD_NEXT, #name), __ATOMIC_RELEASE)
+
 int em_real_init(void)
 {
 	static atomic_int done;
@@ -42,8 +47,14 @@ int em_real_init(void)
 	LOOKUP(dlclose);
 	LOOKUP(sigaction);
 	LOOKUP(signal);
+	LOOKUP_OPTIONAL(bsd_signal);
+	LOOKUP_OPTIONAL(ssignal);
+	LOOKUP_OPTIONAL(sysv_signal);
+	LOOKUP_OPTIONAL(__sysv_signal);
+	LOOKUP_OPTIONAL(sigignore);
+	LOOKUP_OPTIONAL(sighold);
 	LOOKUP(sigset);
-	LOOKUP(siginterrupt);
+	LOOKUP_OPTIONAL(siginterrupt);
 	LOOKUP(sigprocmask);
 	LOOKUP(pthread_sigmask);
 	LOOKUP(close);

@@ -32,6 +32,13 @@ struct em_real_fns {
 	int (*dlclose)(void *);
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	sighandler_t (*signal)(int, sighandler_t);
+	/* Optional (NULL when libc lacks them): bsd_signal to siginterrupt. */
+	sighandler_t (*bsd_signal)(int, sighandler_t);
+	sighandler_t (*ssignal)(int, sighandler_t);
+	sighandler_t (*sysv_signal)(int, sighandler_t);
+	sighandler_t (*__sysv_signal)(int, sighandler_t);
+	int (*sigignore)(int);
+	int (*sighold)(int);
 	sighandler_t (*sigset)(int, sighandler_t);
 	int (*siginterrupt)(int, int);
 	int (*sigprocmask)(int, const sigset_t *, sigset_t *);

@@ -100,14 +100,14 @@ static sighandler_t via_sigaction(int sig, sighandler_t h, int flags, bool block
  * otherwise, the signal blocked in its handler. */
 static sighandler_t bsd(int sig, sighandler_t h)
 {
-	if (!managed(sig))
-		return EM_REAL(signal)(sig, h);
 	return via_sigaction(sig, h, sigismember(&app_intr, sig) == 1 ? 0 : SA_RESTART, true);
 }
 
+/* Signals the agent does not manage go to the real function of the name
+ * called, so another interposer's wrapper of it is reached as without us. */
 EM_EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
-	return bsd(sig, h);
+	return managed(sig) ? bsd(sig, h) : EM_REAL(signal)(sig, h);
 }
 
 /* Aliases of signal() inside libc, so calls to them never reach the wrapper
@@ -116,26 +116,30 @@ sighandler_t bsd_signal(int sig, sighandler_t h);
 
 EM_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
 {
-	return bsd(sig, h);
+	return managed(sig) || !EM_REAL(bsd_signal) ? bsd(sig, h) : em_real.bsd_signal(sig, h);
 }
 
 EM_EXPORT sighandler_t ssignal(int sig, sighandler_t h)
 {
-	return bsd(sig, h);
+	return managed(sig) || !EM_REAL(ssignal) ? bsd(sig, h) : em_real.ssignal(sig, h);
 }
 
 /* System V semantics: reset to SIG_DFL on delivery, not blocked in its own
  * handler, system calls interrupted. __sysv_signal is what signal() becomes
  * in a program built in a strict standard mode (-std=c11 without
  * _DEFAULT_SOURCE), so this is not only for old code. Built on the sigaction
- * wrapper for every signal, as glibc builds it on its own sigaction. */
+ * wrapper, as glibc builds it on its own sigaction. */
 EM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
+	if (!managed(sig) && EM_REAL(sysv_signal))
+		return em_real.sysv_signal(sig, h);
 	return via_sigaction(sig, h, SA_RESETHAND | SA_NODEFER, false);
 }
 
 EM_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
+	if (!managed(sig) && EM_REAL(__sysv_signal))
+		return em_real.__sysv_signal(sig, h);
 	return via_sigaction(sig, h, SA_RESETHAND | SA_NODEFER, false);
 }
 
@@ -143,6 +147,8 @@ EM_EXPORT int sigignore(int sig)
 {
 	struct sigaction sa;
 
+	if (!managed(sig) && EM_REAL(sigignore))
+		return em_real.sigignore(sig);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
@@ -157,8 +163,8 @@ EM_EXPORT int siginterrupt(int sig, int flag)
 {
 	struct sigaction sa;
 
-	if (!managed(sig))
-		return EM_REAL(siginterrupt)(sig, flag);
+	if (!managed(sig) && EM_REAL(siginterrupt))
+		return em_real.siginterrupt(sig, flag);
 	if (sigaction(sig, NULL, &sa) != 0)
 		return -1;
 	if (flag) {
@@ -240,6 +246,8 @@ EM_EXPORT int sighold(int sig)
 {
 	sigset_t set;
 
+	if ((!sig || sig != em_cpu_signal()) && EM_REAL(sighold))
+		return em_real.sighold(sig);
 	sigemptyset(&set);
 	if (sigaddset(&set, sig) != 0)
 		return -1;
