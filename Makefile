@@ -152,7 +152,7 @@ $(CORE_LIB): $(LIB_OBJS)
 # define interposed libc names (close, pthread_create, sigaction, ...) stay
 # out: linked into a test they would replace libc's functions there.
 AGENT_INTERPOSERS := agent backlog collector cpu endpoints fdguard heap interpose_malloc \
-                     interpose_syscalls loader signals syscalls thread unwind writer
+                     interpose_syscalls interpose_waits loader signals syscalls thread unwind writer
 $(AGENT_LIB): $(filter-out $(AGENT_INTERPOSERS:%=$(OUTPUT)/obj/agent/%.o),$(AGENT_OBJS))
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * interpose_syscalls.c - the blocking libc entry points, and nothing else:
- * each wrapper times the real call and hands the duration to the sampler
- * (syscalls.h). glibc reaches some of these internally without the PLT
- * (sleep and usleep call nanosleep directly), so every entry point a program
- * can call has its own wrapper. close() is timed in fdguard.c, which also
- * guards it.
+ * interpose_syscalls.c - the blocking libc entry points for I/O and sleep,
+ * and nothing else: each wrapper times the real call and hands the duration
+ * to the sampler (syscalls.h). glibc reaches some of these internally
+ * without the PLT (sleep and usleep call nanosleep directly), so every entry
+ * point a program can call has its own wrapper. close() is timed in
+ * fdguard.c, which also guards it; locks, semaphores, joins and waits for
+ * children or signals are in interpose_waits.c.
  *
- * Each real function is found with dlsym on first use (it may be called
- * before the agent's constructor, by another library's). Each wrapper passes
- * its own name, which becomes the stack's leaf in the syscall profile: the
- * function the program called (read, usleep, pthread_mutex_lock, ...).
+ * Each wrapper passes its own name, which becomes the stack's leaf in the
+ * syscall profile: the function the program called (read, usleep, ...).
  *
  * The fortified entry points (__read_chk, __open_2, ...) reach the system
  * call without passing through read() and friends; programs built with
@@ -23,10 +22,8 @@
  * the real function from inside their own read() or malloc(), and a wrapper
  * there would count a call twice or send it round in a loop.
  */
-#include "real.h"
-#include "syscalls.h"
+#include "interpose.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,30 +31,11 @@
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-#define REAL(name)                                                                     \
-	({                                                                             \
-		static __typeof__(&name) real_;                                        \
-		__typeof__(&name) f_ = __atomic_load_n(&real_, __ATOMIC_ACQUIRE);      \
-		if (__builtin_expect(!f_, 0)) {                                        \
-			f_ = (__typeof__(&name))dlsym(RTLD_NEXT, #name);               \
-			__atomic_store_n(&real_, f_, __ATOMIC_RELEASE);                \
-		}                                                                      \
-		f_;                                                                    \
-	})
-
-/* Time one call of the real function `name` as syscall `which`. */
-#define TIMED(which, name, ...)                                \
-	({                                                     \
-		uint64_t t0_ = em_sys_begin();                 \
-		__typeof__(REAL(name)(__VA_ARGS__)) r_ = REAL(name)(__VA_ARGS__); \
-		em_sys_end(t0_, which, #name);                 \
-		r_;                                            \
-	})
 
 EM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
@@ -181,6 +159,82 @@ EM_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int n, int timeout,
 	return TIMED(EM_SYS_EPOLL_PWAIT, epoll_pwait, fd, ev, n, timeout, mask);
 }
 
+/* glibc 2.35's epoll_pwait2; dlsym finds nothing on an older libc, and a
+ * program calling it cannot have been linked against one. */
+EM_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int n, const struct timespec *timeout,
+			   const sigset_t *mask)
+{
+	return TIMED(EM_SYS_EPOLL_PWAIT2, epoll_pwait2, fd, ev, n, timeout, mask);
+}
+
+/* The vectored, batched and zero-copy relatives of read and write. */
+EM_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return TIMED(EM_SYS_PREADV, preadv, fd, iov, n, off);
+}
+
+EM_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return TIMED(EM_SYS_PREADV, preadv64, fd, iov, n, off);
+}
+
+EM_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return TIMED(EM_SYS_PWRITEV, pwritev, fd, iov, n, off);
+}
+
+EM_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off)
+{
+	return TIMED(EM_SYS_PWRITEV, pwritev64, fd, iov, n, off);
+}
+
+EM_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	return TIMED(EM_SYS_PREADV2, preadv2, fd, iov, n, off, flags);
+}
+
+EM_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	return TIMED(EM_SYS_PREADV2, preadv64v2, fd, iov, n, off, flags);
+}
+
+EM_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
+{
+	return TIMED(EM_SYS_PWRITEV2, pwritev2, fd, iov, n, off, flags);
+}
+
+EM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int n, off64_t off, int flags)
+{
+	return TIMED(EM_SYS_PWRITEV2, pwritev64v2, fd, iov, n, off, flags);
+}
+
+EM_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
+		       struct timespec *timeout)
+{
+	return TIMED(EM_SYS_RECVMMSG, recvmmsg, fd, v, n, flags, timeout);
+}
+
+EM_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	return TIMED(EM_SYS_SENDMMSG, sendmmsg, fd, v, n, flags);
+}
+
+EM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+	return TIMED(EM_SYS_SENDFILE, sendfile, out, in, off, n);
+}
+
+EM_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+	return TIMED(EM_SYS_SENDFILE, sendfile64, out, in, off, n);
+}
+
+EM_EXPORT ssize_t splice(int in, off64_t *off_in, int out, off64_t *off_out, size_t n,
+			 unsigned int flags)
+{
+	return TIMED(EM_SYS_SPLICE, splice, in, off_in, out, off_out, n, flags);
+}
+
 /* nanosleep, usleep and sleep all end in clock_nanosleep in the kernel. */
 EM_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
@@ -254,79 +308,6 @@ EM_EXPORT int fsync(int fd)
 EM_EXPORT int fdatasync(int fd)
 {
 	return TIMED(EM_SYS_FDATASYNC, fdatasync, fd);
-}
-
-/*
- * A mutex costs a timed wait only when it is contended: try first. trylock
- * and lock agree on every outcome but one: an error-checking mutex the
- * caller already holds, where trylock says EBUSY and lock says EDEADLK; the
- * timed lock below then gives the caller lock's answer.
- */
-EM_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
-{
-	uint64_t t0;
-	int r;
-
-	if (!atomic_load_explicit(&em_sys_on, memory_order_relaxed) || em_tls_busy)
-		return REAL(pthread_mutex_lock)(m);
-	r = REAL(pthread_mutex_trylock)(m);
-	if (r != EBUSY)
-		return r;
-	t0 = em_sys_begin();
-	r = REAL(pthread_mutex_lock)(m);
-	em_sys_end(t0, EM_SYS_FUTEX, "pthread_mutex_lock");
-	return r;
-}
-
-/* The condition variable functions have an old ABI version (GLIBC_2.2.5) as
- * well; programs linked today use GLIBC_2.3.2, which is what we forward to. */
-static int (*cond_wait_real(void))(pthread_cond_t *, pthread_mutex_t *)
-{
-	static int (*f)(pthread_cond_t *, pthread_mutex_t *);
-
-	if (!f) {
-		f = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
-		if (!f)
-			f = dlsym(RTLD_NEXT, "pthread_cond_wait");
-	}
-	return f;
-}
-
-static int (*cond_timedwait_real(void))(pthread_cond_t *, pthread_mutex_t *,
-					const struct timespec *)
-{
-	static int (*f)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
-
-	if (!f) {
-		f = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
-		if (!f)
-			f = dlsym(RTLD_NEXT, "pthread_cond_timedwait");
-	}
-	return f;
-}
-
-EM_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
-{
-	uint64_t t0 = em_sys_begin();
-	int r = cond_wait_real()(c, m);
-
-	em_sys_end(t0, EM_SYS_FUTEX, "pthread_cond_wait");
-	return r;
-}
-
-EM_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
-				     const struct timespec *abstime)
-{
-	uint64_t t0 = em_sys_begin();
-	int r = cond_timedwait_real()(c, m, abstime);
-
-	em_sys_end(t0, EM_SYS_FUTEX, "pthread_cond_timedwait");
-	return r;
-}
-
-EM_EXPORT int pthread_join(pthread_t t, void **ret)
-{
-	return TIMED(EM_SYS_FUTEX, pthread_join, t, ret);
 }
 
 /* ---- the fortified entry points (-D_FORTIFY_SOURCE) ---- */

@@ -34,6 +34,22 @@ const char *const em_sys_names[EM_SYS_COUNT] = {
 	[EM_SYS_FSYNC] = "fsync",
 	[EM_SYS_FDATASYNC] = "fdatasync",
 	[EM_SYS_FUTEX] = "futex",
+	[EM_SYS_EPOLL_PWAIT2] = "epoll_pwait2",
+	[EM_SYS_PREADV] = "preadv",
+	[EM_SYS_PWRITEV] = "pwritev",
+	[EM_SYS_PREADV2] = "preadv2",
+	[EM_SYS_PWRITEV2] = "pwritev2",
+	[EM_SYS_RECVMMSG] = "recvmmsg",
+	[EM_SYS_SENDMMSG] = "sendmmsg",
+	[EM_SYS_SENDFILE] = "sendfile",
+	[EM_SYS_SPLICE] = "splice",
+	[EM_SYS_WAIT4] = "wait4",
+	[EM_SYS_WAITID] = "waitid",
+	[EM_SYS_RT_SIGTIMEDWAIT] = "rt_sigtimedwait",
+	[EM_SYS_RT_SIGSUSPEND] = "rt_sigsuspend",
+	[EM_SYS_PAUSE] = "pause",
+	[EM_SYS_FLOCK] = "flock",
+	[EM_SYS_FCNTL] = "fcntl",
 };
 
 atomic_int em_sys_on;

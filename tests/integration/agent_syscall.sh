@@ -4,7 +4,7 @@
 # through nanosleep, usleep, read and a contended mutex, and a known number
 # of fast calls, against what the program itself measured.
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$PROGS/sys_known" "$PROGS/sys_fortify"
+need "$LIBEMBER" "$PROGS/sys_known" "$PROGS/sys_fortify" "$PROGS/sys_waits"
 
 ms() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1e6 }'; }
 # delay_ms FUNC / calls FUNC: FUNC's cum value from pprof.
@@ -75,6 +75,38 @@ expect_match "fortified pread: the leaf is __pread_chk, label pread64" \
 	"$(pprof -traces -focus='^via_pread$' "$prof" 2>/dev/null | tr -s ' \n' ' ')" \
 	'syscall: pread64 .* __pread_chk ([a-z]+ \(inline\) )?via_pread '
 
+
+# Waits that are not I/O: locks, semaphores, C++'s timed condition waits,
+# joins, children, signals and file locks. Each blocks a known time; the
+# program sees the same with and without the agent (errno after a sem_wait
+# that waited, a thread cancelled inside sem_wait).
+rm -rf "$TMP/w" && mkdir "$TMP/w"
+plain=$("$PROGS/sys_waits" "$TMP/lockfile" 2>/dev/null)
+with=$(EMBER_EVENTS=syscall EMBER_SYSCALL_RATE=10us agent_run "$TMP/w" "$PROGS/sys_waits" "$TMP/lockfile" 2> "$TMP/truth")
+expect_eq "sys_waits: the same output with the agent" "$with" "$plain"
+expect_match "sys_waits: errno is the program's after a sem_wait that waited" "$with" 'as the program left it$'
+expect_match "sys_waits: a thread cancelled in sem_wait ends cancelled" "$with" 'sem_wait: cancelled$'
+# Its forked children write profiles of their own: the parent's is the one
+# with main's callees in it.
+prof=""
+for f in "$TMP"/w/syscall.*.pb.gz; do
+	pprof -top -cum -nodecount=200 "$f" 2>/dev/null | grep -q ' wait_sem$' && prof=$f
+done
+traces=$(pprof -traces "$prof" 2>/dev/null | tr -s ' \n' ' ')
+for part in wait_mutex_timed:pthread_mutex_timedlock:futex wait_rwlock_rd:pthread_rwlock_rdlock:futex \
+	wait_rwlock_wr:pthread_rwlock_wrlock:futex wait_sem:sem_wait:futex \
+	wait_sem_timeout:sem_timedwait:futex wait_cond_clock:pthread_cond_clockwait:futex \
+	wait_join:pthread_timedjoin_np:futex wait_child:waitpid:wait4 \
+	wait_signal:sigtimedwait:rt_sigtimedwait wait_pause:pause:pause wait_flock:flock:flock \
+	wait_fcntl:fcntl:fcntl; do
+	IFS=: read -r fn leaf sys <<< "$part"
+	t=$(truth "$fn")
+	expect_near "$leaf: the time the program measured in $fn ($(ms "$t") ms)" \
+		"$(delay_ms "$fn")" "$(ms "$t")" "$(ms $((t / 5)))"
+	expect_match "$leaf: the leaf, called from $fn" "$traces" " $leaf $fn "
+	expect_match "$leaf: label syscall=$sys" "$(pprof -tags -focus="^$fn\$" "$prof" 2>/dev/null)" ": $sys\$"
+done
+expect_match "preadv: timed too (label preadv)" "$(pprof -tags -focus='^fast_preadv$' "$prof" 2>/dev/null)" ': preadv$'
 
 # Default rate (1 ms): every long sleep is still taken, with weight ~1.
 rm -rf "$TMP/d" && mkdir "$TMP/d"
