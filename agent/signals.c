@@ -6,20 +6,18 @@
  *  - sigaction and every libc function that reaches sigaction internally
  *    (signal and its aliases bsd_signal and ssignal, sysv_signal and
  *    __sysv_signal, sigset, sigignore, siginterrupt): a handler installed
- *    for the signal the CPU
- *    sampler uses moves the sampler elsewhere first (em_cpu_yield_signal);
- *    queries and SIG_DFL/SIG_IGN see and set the application's own view of
- *    that signal, as if the agent were not there. The termination signals
- *    (SIGHUP, SIGINT, SIGQUIT, SIGTERM) go to exitsig.c, which keeps its
- *    handler in place exactly while the application's disposition is
- *    SIG_DFL, and reports SIG_DFL for it.
+ *    for the signal the CPU sampler uses moves the sampler elsewhere first
+ *    (em_cpu_yield_signal); queries and SIG_DFL/SIG_IGN see and set the
+ *    application's own view of that signal, as if the agent were not
+ *    there. The termination signals (SIGHUP, SIGINT, SIGQUIT, SIGTERM) go
+ *    to exitsig.c, which keeps its handler in place exactly while the
+ *    application's disposition is SIG_DFL, and reports SIG_DFL for it.
  *  - sigprocmask/pthread_sigmask/sighold: the sampler's signal is never
- *    blocked, so
- *    threads that block "everything" are still sampled and a sigwaitinfo()
- *    on a full set never receives one of our timer signals. While the
- *    agent's unwinder runs (all signals already blocked) the calls libunwind
- *    makes around its cache lock are skipped: they are redundant there and
- *    cost two system calls per frame.
+ *    blocked, so threads that block "everything" are still sampled and a
+ *    sigwaitinfo() on a full set never receives one of our timer signals.
+ *    While the agent's unwinder runs (all signals already blocked) the
+ *    calls libunwind makes around its cache lock are skipped: they are
+ *    redundant there and cost two system calls per frame.
  */
 #include "agent.h"
 #include "exitsig.h"
