@@ -69,6 +69,7 @@ struct em_stats {
 	atomic_ulong truncated;		/* stacks cut short by the unwinder */
 	atomic_ulong depth_limited;	/* stacks cut at EMBER_MAX_DEPTH */
 	atomic_ulong loader_skipped;	/* not unwound: dlclose or fork in progress */
+	atomic_ulong low_stack;		/* not unwound: too little stack left */
 	atomic_ulong foreign_signals;	/* our signal, not from our timer: ignored */
 	atomic_ulong timer_failures;	/* threads whose timer could not be created */
 	atomic_ulong heap_samples;	/* sampled allocations queued */
@@ -92,6 +93,8 @@ static inline void em_stats_count_stack(uint16_t flags)
 		atomic_fetch_add_explicit(&em_stats.depth_limited, 1, memory_order_relaxed);
 	if (flags & EM_REC_LOADER_SKIPPED)
 		atomic_fetch_add_explicit(&em_stats.loader_skipped, 1, memory_order_relaxed);
+	if (flags & EM_REC_LOW_STACK)
+		atomic_fetch_add_explicit(&em_stats.low_stack, 1, memory_order_relaxed);
 }
 extern struct em_config em_cfg EM_HIDDEN;
 extern struct em_ring *em_ring_q EM_HIDDEN;

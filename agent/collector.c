@@ -229,6 +229,8 @@ static size_t stack_of(struct em_collector *c, const struct em_rec *r, uint64_t 
 	}
 	if (r->flags & EM_REC_LOADER_SKIPPED)
 		locs[n] = marker(c, &c->loc_skipped, "[not unwound: dlclose or fork in progress]");
+	else if (r->flags & EM_REC_LOW_STACK)
+		locs[n] = marker(c, &c->loc_low_stack, "[not unwound: too little stack left]");
 	else if (r->flags & EM_REC_DEPTH_LIMIT)
 		locs[n] = marker(c, &c->loc_depth, "[truncated: EMBER_MAX_DEPTH reached]");
 	else if (r->flags & EM_REC_TRUNCATED)
@@ -443,13 +445,15 @@ static int encode(struct em_collector *c, const char *default_type, uint8_t **ou
 	snprintf(b, sizeof(b),
 		 "ember agent since start: %lu CPU samples, %lu heap samples, %lu syscall samples, "
 		 "%lu dropped (ring full), %lu skipped (agent busy), %lu truncated stacks, "
-		 "%lu cut at EMBER_MAX_DEPTH, %lu not unwound (dlclose/fork), %lu timer failures, "
-		 "%lu frees not seen, %lu stacks walked by libunwind",
+		 "%lu cut at EMBER_MAX_DEPTH, %lu not unwound (dlclose/fork), %lu not unwound "
+		 "(little stack left), %lu timer failures, %lu frees not seen, %lu stacks walked "
+		 "by libunwind",
 		 atomic_load(&em_stats.cpu_samples), atomic_load(&em_stats.heap_samples),
 		 atomic_load(&em_stats.syscall_samples), atomic_load(&em_stats.ring_full),
 		 atomic_load(&em_stats.busy), atomic_load(&em_stats.truncated),
 		 atomic_load(&em_stats.depth_limited),
-		 atomic_load(&em_stats.loader_skipped), atomic_load(&em_stats.timer_failures),
+		 atomic_load(&em_stats.loader_skipped), atomic_load(&em_stats.low_stack),
+		 atomic_load(&em_stats.timer_failures),
 		 atomic_load(&em_stats.heap_lost_frees), atomic_load(&em_stats.slow_unwinds));
 	if (em_cfg.unwind == EM_UNWIND_VERIFY)
 		snprintf(b + strlen(b), sizeof(b) - strlen(b),

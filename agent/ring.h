@@ -36,6 +36,8 @@ enum em_rec_kind {
 #define EM_REC_NOT_TRACKED	(1u << 4)	/* a sampled allocation the live set could not hold */
 #define EM_REC_SLOW_UNWIND	(1u << 5)	/* walked by libunwind: the writer learns its
 						 * addresses' rules (unwind_cache.h) */
+#define EM_REC_LOW_STACK	(1u << 6)	/* not unwound: too little of the thread's
+						 * stack left for libunwind */
 
 struct em_rec {
 	uint16_t kind;

@@ -32,6 +32,17 @@
  * the sigprocmask wrapper in signals.c skips those calls: ~0.3 us instead of
  * ~1 us per frame here.
  *
+ * Stack room: all of this runs on the program's stack, the interrupted
+ * thread's own. The cached walk takes a few hundred bytes; libunwind's walk
+ * up to ~5.8 KiB (measured below our frame, on top of the kernel's signal
+ * frame of ~3 KiB). A thread with less than SLOW_WALK_ROOM left (a 16 KiB
+ * thread stack a few KiB deep, deep recursion) is not walked by libunwind:
+ * the sample keeps its PC and says "too little stack left", rather than the
+ * program dying of our walk. Off the thread's own stack (a coroutine's, an
+ * alternate signal stack) the room is unknown, and the walk could not read
+ * that stack anyway (accessors keep to the thread's stack): the PC alone,
+ * marked truncated, as the walk would have ended.
+ *
  * dlclose and fork: an object must not be unmapped under a reader, and a
  * child must not inherit libunwind's locks held by a thread that no longer
  * exists. em_unwind_barrier_begin() waits for in-flight unwinds and keeps new
@@ -369,6 +380,20 @@ static unsigned walk(struct uctx *u, uint64_t *pcs, unsigned max, uint16_t *flag
 	return n;
 }
 
+/* Stack the libunwind walk may take below the caller's frame: the ~5.8 KiB
+ * measured, with room to spare; and what the cached walk needs. */
+#define SLOW_WALK_ROOM (8 * 1024)
+#define FAST_WALK_ROOM 1024
+
+/* How much of the thread's stack is left below here: 0 when here is not on
+ * it at all. */
+static __attribute__((noinline)) size_t stack_room(const struct em_thread *t)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	return here > t->stack_lo && here < t->stack_hi ? here - t->stack_lo : 0;
+}
+
 /* EMBER_UNWIND=verify: what the cached walk said, to hold libunwind's
  * answer against (kept as a hash: no second buffer on the thread's stack). */
 struct fast_answer {
@@ -431,12 +456,16 @@ unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, uint64_t *
 	struct uctx u;
 	unsigned n;
 
+	size_t room = t && t->stack_hi ? stack_room(t) : 0;
+
 	*flags = 0;
-	if (t && t->stack_hi && max > 0 && (n = cached_walk(uc, t, pcs, max, flags, &a)))
+	if (room >= FAST_WALK_ROOM && max > 0 && (n = cached_walk(uc, t, pcs, max, flags, &a)))
 		return n;
-	if (!t || !t->stack_hi || !as || !enter()) {
+	if (room < SLOW_WALK_ROOM || !as || !enter()) {
 		pcs[0] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
-		*flags |= (t && t->stack_hi && as) ? EM_REC_LOADER_SKIPPED : EM_REC_TRUNCATED;
+		*flags = !room || !as		  ? EM_REC_TRUNCATED
+			 : room < SLOW_WALK_ROOM ? EM_REC_LOW_STACK
+						 : EM_REC_LOADER_SKIPPED;
 		return 1;
 	}
 	for (int i = 0; i < 17; i++)
@@ -458,11 +487,19 @@ unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uin
 	struct uctx u;
 	unsigned n;
 
+	size_t room;
+
 	*flags = 0;
 	if (!t || !t->stack_hi || !as || max == 0)
 		return 0;
-	if ((n = cached_walk(ctx, t, pcs, max, flags, &a)))
+	room = stack_room(t);
+	if (room >= FAST_WALK_ROOM && (n = cached_walk(ctx, t, pcs, max, flags, &a)))
 		return n;
+	if (room < SLOW_WALK_ROOM) {
+		/* The hooked function's name stays the leaf; nothing above it. */
+		*flags = room ? EM_REC_LOW_STACK : EM_REC_TRUNCATED;
+		return 0;
+	}
 	/* Hooks run with signals unblocked. While libunwind runs here, nothing
 	 * else may run on this thread: with every signal blocked for the walk
 	 * (two system calls per sample, and samples are rare), the skipped

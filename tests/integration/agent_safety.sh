@@ -74,6 +74,16 @@ EMBER_OUTPUT=$TMP/sig_apis LD_PRELOAD="$LIBEMBER" "$PROGS/sig_apis" kernel > "$T
 expect_eq "sig_apis: the sampler's handler is never reset, never loses SA_RESTART, never blocked" \
 	"$(grep '^kernel' "$TMP/sig_apis.kernel" | grep -vc 'SIGPROF handled, restart=yes, blocked=no$')" 0
 expect_eq "sig_apis: the kernel was read three times" "$(grep -c '^kernel' "$TMP/sig_apis.kernel")" 3
+# Threads on 16 KiB stacks, 4 KiB of it in use: the agent's handler and
+# hooks run on that stack too. libunwind's walk needs more than is left, so
+# those stacks are not walked, and say so.
+same_behaviour tiny_stack "$PROGS/tiny_stack" 4
+readable tiny_stack "$TMP/tiny_stack"
+expect_match "tiny_stack: its samples say the stack was not walked, and why" \
+	"$(pprof -top -nodecount=50 "$(only_profile "$TMP/tiny_stack" cpu)" 2>/dev/null)" \
+	' \[not unwound: too little stack left\]$'
+expect_match "tiny_stack: and the profile counts them" \
+	"$(pprof -raw "$(only_profile "$TMP/tiny_stack" cpu)" 2>/dev/null)" ' [1-9][0-9]* not unwound \(little stack left\)'
 same_behaviour timers "$PROGS/timers_user"
 readable timers "$TMP/timers"
 same_behaviour cxx_throw "$PROGS/cxx_throw"
