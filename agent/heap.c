@@ -36,7 +36,9 @@ struct stripe {
 	uintptr_t slot[INLINE_SLOTS];
 };
 
-__thread int64_t em_heap_left EM_TLS;
+/* -1: a thread's first allocation, even malloc(0), takes the slow path,
+ * which draws its countdown. */
+__thread int64_t em_heap_left EM_TLS = -1;
 _Alignas(64) atomic_ulong em_heap_filter[NSTRIPES];
 
 static _Alignas(64) struct stripe stripes[NSTRIPES];
@@ -163,6 +165,14 @@ out:
 	errno = saved_errno;
 }
 
+/* The distance to the next sampled byte. At rate 1 every allocation is
+ * recorded, malloc(0) and malloc(1) included: the countdown stays below
+ * zero (an exponential draw, at least 1, would let small ones slip by). */
+static int64_t next_mark(void)
+{
+	return rate <= 1 ? -1 : em_rand_exp(rate);
+}
+
 void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx)
 {
 	int saved_errno = errno;
@@ -180,12 +190,12 @@ void em_heap_sample(void *p, size_t size, const char *fn, const ucontext_t *ctx)
 		/* A thread's first allocation: start its countdown properly
 		 * (drawn, not zero), then decide about this allocation with it. */
 		seeded = 1;
-		em_heap_left = em_rand_exp(rate) - (int64_t)size;
+		em_heap_left = next_mark() - (int64_t)size;
 		if (em_heap_left >= 0)
 			goto out;
 	}
 	/* The next mark is a fresh exponential distance away (memoryless). */
-	em_heap_left = em_rand_exp(rate);
+	em_heap_left = next_mark();
 	/* No getpid() check here (a system call per sample): a forked child
 	 * has its own state by then (atfork), and a vfork child may not call
 	 * malloc at all. */

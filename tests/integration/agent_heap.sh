@@ -68,6 +68,9 @@ exact "rate 1: calloc_table exactly 13107200 B in use" "$(value inuse_space call
 exact "rate 1: grow_buffer exactly 256 reallocs" "$(value alloc_objects grow_buffer)" 256 1
 exact "rate 1: grow_buffer exactly 2155872256 B allocated" "$(value alloc_space grow_buffer)" 2155872256 16777216
 exact "rate 1: handed_off nothing in use" "$(value inuse_objects handed_off)" 0 1
+exact "rate 1: tiny_blocks exactly 2000 objects (malloc(0) and malloc(1) too)" \
+	"$(value alloc_objects tiny_blocks)" 2000 1
+exact "rate 1: tiny_blocks exactly 1000 B" "$(value alloc_space tiny_blocks)" 1000 1
 
 expect_eq "glibc serves blocks without another allocator (usable size 24)" \
 	"$(agent_run "$TMP/glibc" "$PROGS/usable_size")" 24

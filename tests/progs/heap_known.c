@@ -11,13 +11,15 @@
  *                 16 MiB, stays (alloc_space counts every realloc)
  *   handed_off        200      64 KiB     12.5 MiB   0 (freed by another thread)
  *   small_objects  100000       64 B       6.1 MiB     6.1 MiB
+ *   tiny_blocks      2000     0 or 1 B      1000 B      1000 B
+ *                   (1000 x malloc(0), 1000 x malloc(1): at rate 1 every one)
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void *kept[200], *tables[100], *handed[200], *small[100000];
+static void *kept[200], *tables[100], *handed[200], *small[100000], *tiny[2000];
 static char *big;
 /* Every block goes through here, so the compiler cannot prove an
  * allocation unused and delete it (GCC removes malloc/free pairs). */
@@ -80,6 +82,12 @@ __attribute__((noinline)) static void small_objects(void)
 		sink = small[i] = malloc(64);
 }
 
+__attribute__((noinline)) static void tiny_blocks(void)
+{
+	for (int i = 0; i < 2000; i++)
+		sink = tiny[i] = malloc((size_t)(i & 1));
+}
+
 int main(void)
 {
 	pthread_t t;
@@ -92,6 +100,7 @@ int main(void)
 	pthread_create(&t, NULL, release_handed, NULL);
 	pthread_join(t, NULL);
 	small_objects();
+	tiny_blocks();
 	printf("heap_known done\n");
 	return 0;	/* kept, tables, big and small are still allocated here */
 }
