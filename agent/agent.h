@@ -43,8 +43,13 @@
 struct em_thread {
 	pid_t tid;
 	uintptr_t stack_lo, stack_hi;	/* readable stack, for the unwinder */
+	uintptr_t start_fn;		/* its start routine, 0 if not created by us */
 	timer_t timer;
 	bool has_timer;
+	/* Since the timer was armed: the thread's CPU clock then, the first
+	 * expiry's distance (a random phase), and expiries delivered. */
+	int64_t armed_cpu_ns, phase_ns;
+	atomic_long expiries;
 	struct em_thread *prev, *next;	/* registry, under em_threads_lock */
 };
 
@@ -55,9 +60,14 @@ struct em_thread {
  *   em_tls_busy  - nonzero while agent code runs on this thread: handlers and
  *                  hooks that find it set do nothing (re-entrancy guard), and
  *                  the agent's own threads keep it set for their whole life
+ *   em_tls_exited - set once the thread's em_thread is gone (its exit
+ *                  destructor ran): it is never attached again, and what it
+ *                  still does (later destructors' malloc and free) is
+ *                  recorded without a stack
  */
 extern __thread struct em_thread *em_tls_self EM_TLS EM_HIDDEN;
 extern __thread int em_tls_busy EM_TLS EM_HIDDEN;
+extern __thread int em_tls_exited EM_TLS EM_HIDDEN;
 
 /* Counters for what handlers and hooks could not do; reported in profile
  * comments and on the /debug/pprof/ index, never printed from a handler. */
@@ -125,6 +135,9 @@ int em_thread_spawn(pthread_t *t, void *(*fn)(void *), void *arg) EM_HIDDEN;
  * close_range (kernel < 5.9) or when unshare is refused (seccomp).
  */
 bool em_thread_private_fds(void) EM_HIDDEN;
+/* The name a thread had when it exited, if it is among the last 256 to
+ * exit: true and NAME filled (NUL-terminated). Normal context (a mutex). */
+bool em_thread_exited_name(pid_t tid, char name[16]) EM_HIDDEN;
 /* In a forked child: forget every thread but the caller. */
 void em_thread_after_fork_child(void) EM_HIDDEN;
 int em_thread_init(void) EM_HIDDEN;
@@ -133,6 +146,17 @@ int em_thread_init(void) EM_HIDDEN;
 int em_cpu_init(void) EM_HIDDEN;
 /* Creates and arms t's timer (normal context). 0 or -errno. */
 int em_cpu_thread_start(struct em_thread *t) EM_HIDDEN;
+/*
+ * em_cpu_thread_settle() - t's thread exits: deletes its timer and queues,
+ * as one sample, the expiries the kernel owed it but had not delivered. CPU
+ * timers fire only at the scheduler's tick, so up to a tick of CPU since
+ * the last one would otherwise be lost, and a thread that lives for a few
+ * milliseconds would be missed altogether. (The thread that ends the whole
+ * process is not settled: its last tick's worth, where no stack but its
+ * exit path is known, stays unsampled.) Normal context, on t's own thread,
+ * em_tls_busy set.
+ */
+void em_cpu_thread_settle(struct em_thread *t) EM_HIDDEN;
 /* Deletes t's timer. */
 void em_cpu_thread_stop(struct em_thread *t) EM_HIDDEN;
 /* Stops all sampling (exit): handlers return at once from now on. */

@@ -231,6 +231,8 @@ static size_t stack_of(struct em_collector *c, const struct em_rec *r, uint64_t 
 		locs[n] = marker(c, &c->loc_skipped, "[not unwound: dlclose or fork in progress]");
 	else if (r->flags & EM_REC_LOW_STACK)
 		locs[n] = marker(c, &c->loc_low_stack, "[not unwound: too little stack left]");
+	else if (r->flags & EM_REC_UNSAMPLED_TAIL)
+		locs[n] = marker(c, &c->loc_tail, "[CPU just before the thread ended: not sampled]");
 	else if (r->flags & EM_REC_DEPTH_LIMIT)
 		locs[n] = marker(c, &c->loc_depth, "[truncated: EMBER_MAX_DEPTH reached]");
 	else if (r->flags & EM_REC_TRUNCATED)

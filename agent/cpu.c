@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "log.h"
 #include "real.h"
+#include "sampling.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -54,6 +55,9 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		goto out;
 	}
 	atomic_fetch_add_explicit(&em_stats.cpu_signals, 1, memory_order_relaxed);
+	if (t)
+		atomic_fetch_add_explicit(&t->expiries, 1 + (si->si_overrun > 0 ? si->si_overrun : 0),
+					  memory_order_relaxed);
 	if (atomic_load_explicit(&stopped, memory_order_relaxed) || !t || getpid() != em_pid)
 		goto out;
 	if (em_tls_busy) {
@@ -121,10 +125,30 @@ static int pick_signal(int avoid)
 	return 0;
 }
 
+/* A thread's CPU clock, read from any thread of the process (the clock id
+ * glibc's pthread_getcpuclockid() makes of a thread id). */
+static int64_t thread_cpu_ns(pid_t tid)
+{
+	clockid_t clk = (clockid_t)((~(unsigned)tid << 3) | 6);
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The first expiry comes at a random point of the first period, not at its
+ * end: a thread's expected number of samples is then exactly its CPU time
+ * over the period, however short it lives. (At a full period, a thread that
+ * used 5 ms at 99 Hz was never sampled, and every thread lost the part of
+ * a period it ended in.)
+ */
 static int arm(struct em_thread *t, int sig)
 {
 	struct sigevent sev;
 	struct itimerspec its;
+	int64_t phase = em_rand_uniform(period_ns);
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
@@ -135,9 +159,13 @@ static int arm(struct em_thread *t, int sig)
 		return -errno;
 	its.it_interval.tv_sec = period_ns / 1000000000;
 	its.it_interval.tv_nsec = period_ns % 1000000000;
-	its.it_value = its.it_interval;
-	if (timer_settime(t->timer, 0, &its, NULL) != 0) {
-		int err = -errno;
+	its.it_value.tv_sec = phase / 1000000000;
+	its.it_value.tv_nsec = phase % 1000000000;
+	t->armed_cpu_ns = thread_cpu_ns(t->tid);
+	t->phase_ns = phase;
+	atomic_store_explicit(&t->expiries, 0, memory_order_relaxed);
+	if (t->armed_cpu_ns < 0 || timer_settime(t->timer, 0, &its, NULL) != 0) {
+		int err = t->armed_cpu_ns < 0 ? -EINVAL : -errno;
 
 		timer_delete(t->timer);
 		return err;
@@ -170,6 +198,47 @@ void em_cpu_thread_stop(struct em_thread *t)
 		timer_delete(t->timer);
 		t->has_timer = false;
 	}
+}
+
+void em_cpu_thread_settle(struct em_thread *t)
+{
+	int64_t used, owed;
+	struct em_rec *rec;
+	bool had;
+
+	if (!t)
+		return;
+	/* Timer first: from here on nothing is delivered, and what it owed
+	 * is what its schedule says minus what came. */
+	pthread_mutex_lock(&em_threads_lock);
+	had = t->has_timer;
+	em_cpu_thread_stop(t);
+	pthread_mutex_unlock(&em_threads_lock);
+	if (!had || atomic_load(&stopped) || !em_ring_q)
+		return;
+	used = thread_cpu_ns(t->tid) - t->armed_cpu_ns;
+	if (t->armed_cpu_ns < 0 || used < t->phase_ns)
+		return;
+	owed = 1 + (used - t->phase_ns) / period_ns -
+	       atomic_load_explicit(&t->expiries, memory_order_relaxed);
+	if (owed <= 0)
+		return;
+	rec = em_ring__claim(em_ring_q);
+	if (!rec) {
+		atomic_fetch_add_explicit(&em_stats.ring_full, 1, memory_order_relaxed);
+		return;
+	}
+	/* Where in the thread that CPU went is not known: under its start
+	 * routine when we know it, with a frame that says so. */
+	rec->kind = EM_REC_CPU;
+	rec->tid = t->tid;
+	rec->flags = EM_REC_UNSAMPLED_TAIL;
+	rec->nframes = 0;
+	if (t->start_fn)
+		rec->frames[rec->nframes++] = (uint64_t)t->start_fn | EM_PC_EXACT;
+	rec->v[0] = owed;
+	rec->v[1] = owed * period_ns;
+	em_ring__publish(em_ring_q, rec);
 }
 
 void em_cpu_stop(void)

@@ -38,6 +38,9 @@ enum em_rec_kind {
 						 * addresses' rules (unwind_cache.h) */
 #define EM_REC_LOW_STACK	(1u << 6)	/* not unwound: too little of the thread's
 						 * stack left for libunwind */
+#define EM_REC_UNSAMPLED_TAIL	(1u << 7)	/* CPU expiries owed at the end of a thread's
+						 * sampling: no stack (frames[0], if any, is
+						 * its start routine) */
 
 struct em_rec {
 	uint16_t kind;

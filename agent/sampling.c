@@ -40,6 +40,11 @@ int64_t em_rand_exp(double mean)
 	return (int64_t)d;
 }
 
+int64_t em_rand_uniform(int64_t n)
+{
+	return n <= 1 ? 1 : 1 + (int64_t)(next() % (uint64_t)n);
+}
+
 double em_sample_weight(double x, double rate)
 {
 	if (rate <= 1 || x <= 0)

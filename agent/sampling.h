@@ -11,6 +11,8 @@
 
 /* A distance with mean `mean` from an exponential distribution (>= 1). */
 int64_t em_rand_exp(double mean) __attribute__((visibility("hidden")));
+/* A whole number drawn uniformly from 1..n (n >= 1). */
+int64_t em_rand_uniform(int64_t n) __attribute__((visibility("hidden")));
 /* Seed this thread's generator explicitly (tests; otherwise seeded lazily
  * from the thread id and the clock). */
 void em_rand_seed(uint64_t seed) __attribute__((visibility("hidden")));

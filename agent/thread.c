@@ -20,6 +20,18 @@
 
 __thread struct em_thread *em_tls_self EM_TLS;
 __thread int em_tls_busy EM_TLS;
+__thread int em_tls_exited EM_TLS;
+
+/* The names of the threads that exited last, for the writer: a sample is
+ * often processed after its thread is gone from /proc (the writer lags by
+ * a batch), and the name the thread had then is only known here. Guarded by
+ * em_threads_lock. */
+#define EXITED_NAMES 256
+static struct {
+	pid_t tid;
+	char name[16];
+} exited[EXITED_NAMES];
+static unsigned exited_next;
 
 pthread_mutex_t em_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct em_thread *em_threads;
@@ -64,8 +76,14 @@ static void on_thread_exit(void *p)
 		prctl(PR_GET_NAME, rec->name, 0, 0, 0);
 		em_ring__publish(em_ring_q, rec);
 	}
+	em_cpu_thread_settle(t);
 	em_tls_self = NULL;
+	em_tls_exited = 1;
 	pthread_mutex_lock(&em_threads_lock);
+	exited[exited_next].tid = t->tid;
+	memset(exited[exited_next].name, 0, sizeof(exited[exited_next].name));
+	prctl(PR_GET_NAME, exited[exited_next].name, 0, 0, 0);
+	exited_next = (exited_next + 1) % EXITED_NAMES;
 	em_cpu_thread_stop(t);
 	if (t->prev)
 		t->prev->next = t->next;
@@ -75,8 +93,28 @@ static void on_thread_exit(void *p)
 		t->next->prev = t->prev;
 	pthread_mutex_unlock(&em_threads_lock);
 	free(t);
-	/* em_tls_busy stays set: whatever this dying thread does now (other
-	 * destructors, free) is not recorded. */
+	/* The program's own key destructors run after this one (ours was
+	 * created first): their frees must still reach the live set, or what
+	 * they free would stay "in use" for good. */
+	em_tls_busy--;
+}
+
+bool em_thread_exited_name(pid_t tid, char name[16])
+{
+	bool found = false;
+
+	pthread_mutex_lock(&em_threads_lock);
+	for (unsigned i = 0; i < EXITED_NAMES && !found; i++) {
+		/* Newest first: a thread id the kernel reused is the later thread. */
+		unsigned k = (exited_next + EXITED_NAMES - 1 - i) % EXITED_NAMES;
+
+		if (exited[k].tid == tid && exited[k].name[0]) {
+			memcpy(name, exited[k].name, 16);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&em_threads_lock);
+	return found;
 }
 
 int em_thread_init(void)
@@ -98,7 +136,7 @@ struct em_thread *em_thread_attach(void)
 
 	if (em_tls_self)
 		return em_tls_self;
-	if (!atomic_load(&key_ready))
+	if (!atomic_load(&key_ready) || em_tls_exited)
 		return NULL;
 	em_tls_busy++;
 	t = calloc(1, sizeof(*t));
@@ -198,7 +236,8 @@ static void *app_trampoline(void *p)
 	em_tls_busy++;
 	free(p);
 	em_tls_busy--;
-	em_thread_attach();
+	if (em_thread_attach())
+		em_tls_self->start_fn = (uintptr_t)s.fn;
 	/* A tail call where the compiler allows it, so no agent frame sits
 	 * between start_thread and the application's function. */
 	return s.fn(s.arg);
@@ -237,6 +276,7 @@ void em_thread_after_fork_child(void)
 	/* Only the forking thread exists in the child; the others' records are
 	 * ours to free, and their timers were not inherited. */
 	pthread_mutex_init(&em_threads_lock, NULL);
+	memset(exited, 0, sizeof(exited));	/* the parent's thread ids */
 	while (t) {
 		struct em_thread *next = t->next;
 

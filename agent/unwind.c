@@ -490,8 +490,12 @@ unsigned em_unwind_context(const struct em_thread *t, const ucontext_t *ctx, uin
 	size_t room;
 
 	*flags = 0;
-	if (!t || !t->stack_hi || !as || max == 0)
+	if (!t || !t->stack_hi || !as || max == 0) {
+		/* No thread to walk (one past its exit destructor): the hooked
+		 * function alone, and the stack says it stopped. */
+		*flags = EM_REC_TRUNCATED;
 		return 0;
+	}
 	room = stack_room(t);
 	if (room >= FAST_WALK_ROOM && (n = cached_walk(ctx, t, pcs, max, flags, &a)))
 		return n;

@@ -91,6 +91,10 @@ static const char *thread_name(pid_t tid)
 		close(fd);
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
+	if (n <= 0 && em_thread_exited_name(tid, buf)) {
+		/* Gone already: the name it had when it exited. */
+		n = (ssize_t)strlen(buf);
+	}
 	if (em_u64map__get(&w.names.ix, (uint64_t)tid, &i)) {
 		/* Re-read after a write; keep the old name if the thread is gone. */
 		if (n > 0)
@@ -121,7 +125,7 @@ static void set_thread_name(pid_t tid, const char *name)
 	uint64_t i;
 
 	if (!em_u64map__get(&w.names.ix, (uint64_t)tid, &i)) {
-		thread_name(tid);	/* creates the entry if the thread is still there */
+		thread_name(tid);	/* creates the entry (the thread's exit name) */
 		if (!em_u64map__get(&w.names.ix, (uint64_t)tid, &i))
 			return;
 	}

@@ -48,7 +48,9 @@ struct em_collector {
 	struct em_profile *p;
 	struct em_u64map pcs;		/* pprof address -> location id in p */
 	int64_t start_wall_ns, start_mono_ns;
-	uint64_t loc_truncated, loc_depth, loc_skipped, loc_low_stack, loc_overflow; /* markers */
+	/* marker frames */
+	uint64_t loc_truncated, loc_depth, loc_skipped, loc_low_stack, loc_tail;
+	uint64_t loc_overflow;
 	/* Heap and syscall values are sums of fractional weights: kept as
 	 * doubles per sample (nvalues each) and rounded when encoding. */
 	double *acc;

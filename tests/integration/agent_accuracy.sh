@@ -4,7 +4,7 @@
 # (one inside glibc's qsort, all without frame pointers) and across threads.
 # Tolerances are generous (sampling error at ~250 samples/s is a few percent).
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/thread_split"
+need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/thread_split" "$PROGS/thread_exit"
 
 rm -rf "$TMP/split" && mkdir "$TMP/split"
 EMBER_HZ=250 agent_run "$TMP/split" "$PROGS/cpu_split" 3000 > /dev/null
@@ -38,4 +38,29 @@ expect_near "worker-2 has 400/1400 = 29% of CPU" "$(pct worker-2)" 28.6 7
 expect_near "worker-3 has 200/1400 = 14% of CPU" "$(pct worker-3)" 14.3 6
 expect_match "samples carry a numeric tid label" "$tags" '^ *tid:'
 expect_match "the thread functions are named" "$(pprof -top "$prof" 2>/dev/null)" 'burn_for'
+
+# 100 threads of 10 ms CPU each, four at a time, each named job-<i>, each
+# freeing a block from a pthread key destructor. Their CPU is all there
+# (before: each lost what it used after its last scheduler tick, ~40% of it
+# here), every sample carries its thread's name (before: a thread gone from
+# /proc by the time its samples were read became "?"), and the blocks freed
+# by the destructors are not in use (before: frees after the agent's own
+# destructor were not seen, 100 MiB stayed "in use").
+rm -rf "$TMP/exit" && mkdir "$TMP/exit"
+EMBER_HZ=250 EMBER_HEAP_RATE=1 EMBER_EVENTS=cpu,heap agent_run "$TMP/exit" "$PROGS/thread_exit" 100 10 > /dev/null
+prof=$(only_profile "$TMP/exit" cpu)
+total_ms=$(pprof -top "$prof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m\?s\).*/\1 \2/p' |
+	awk '{ print ($2 == "s") ? $1 * 1000 : $1 }')
+expect_near "short threads: CPU total ~1000 ms (100 x 10 ms)" "$total_ms" 1000 100
+tags=$(pprof -tags "$prof" 2>/dev/null)
+expect_eq "short threads: no sample without its thread's name" "$(printf '%s\n' "$tags" | grep -c ': ?$')" 0
+expect_ge "short threads: the named threads are there" "$(printf '%s\n' "$tags" | grep -c ': job-[0-9]*$')" 90
+expect_match "short threads: CPU owed at a thread's end is under its start routine, and says so" \
+	"$(pprof -traces "$prof" 2>/dev/null | tr -s ' \n' ' ')" \
+	' job_main \[CPU just before the thread ended: not sampled\] '
+heap=$(only_profile "$TMP/exit" heap)
+expect_eq "short threads: blocks freed by a key destructor are not in use" \
+	"$(pprof -top -sample_index=inuse_space -nodecount=100 "$heap" 2>/dev/null | grep -c 'job_keep_block')" 0
+expect_match "short threads: and they were allocated (100 MiB)" \
+	"$(pprof -top -sample_index=alloc_space -nodecount=100 "$heap" 2>/dev/null)" '100(\.[0-9]*)?MB .*job_keep_block'
 finish
