@@ -42,13 +42,22 @@ static size_t rec_size(const struct em_rec *r)
 	return sizeof(*r) + (size_t)r->nframes * sizeof(r->frames[0]);
 }
 
+/* A free or a thread's name lost would leave the profile wrong for good
+ * (a block "in use" forever, a thread named "?"); a sample lost is only
+ * one sample less. They may use a second MAX_BYTES before they too are
+ * dropped. */
+static bool precious(const struct em_rec *r)
+{
+	return r->kind == EM_REC_HEAP_FREE || r->kind == EM_REC_THREAD_NAME;
+}
+
 /* Called with bl.lock held. */
 static bool append(const struct em_rec *r)
 {
 	size_t n = rec_size(r);
 	struct em_backlog_chunk *c = bl.tail;
 
-	if (bl.bytes + n > MAX_BYTES)
+	if (bl.bytes + n > (precious(r) ? 2 * MAX_BYTES : MAX_BYTES))
 		return false;
 	if (!c || CHUNK_BYTES - c->used < n) {
 		if (bl.spare) {
@@ -82,7 +91,9 @@ size_t em_backlog_pump(void)
 	pthread_mutex_lock(&bl.lock);
 	while ((r = em_ring__peek(em_ring_q))) {
 		if (!append(r))
-			atomic_fetch_add(&em_stats.ring_full, 1);
+			/* Counted where the profile's comment will say it. */
+			atomic_fetch_add(r->kind == EM_REC_HEAP_FREE ? &em_stats.heap_lost_frees
+								 : &em_stats.ring_full, 1);
 		em_ring__release(em_ring_q);
 		n++;
 	}
