@@ -75,7 +75,7 @@ struct em_stats {
 	atomic_ulong cpu_signals;	/* timer signals handled */
 	atomic_ulong cpu_samples;	/* records queued */
 	atomic_ulong ring_full;		/* dropped: ring full */
-	atomic_ulong busy;		/* dropped: agent code was running on the thread */
+	atomic_ulong busy;		/* CPU samples taken while agent code ran there */
 	atomic_ulong truncated;		/* stacks cut short by the unwinder */
 	atomic_ulong depth_limited;	/* stacks cut at EMBER_MAX_DEPTH */
 	atomic_ulong loader_skipped;	/* not unwound: dlclose or fork in progress */
@@ -183,10 +183,12 @@ int em_unwind_init(void) EM_HIDDEN;
  * the thread's stack and loaded objects. A stack whose every address has a
  * simple rule in the unwind cache (unwind_cache.h) is walked with those;
  * any other goes to libunwind and is flagged EM_REC_SLOW_UNWIND. Returns
- * the number of frames and sets EM_REC_* flags in *flags.
+ * the number of frames and sets EM_REC_* flags in *flags. CACHED_ONLY: the
+ * signal interrupted the agent's own code, which may be inside libunwind:
+ * the cached rules or the PC alone (EM_REC_IN_AGENT).
  */
-unsigned em_unwind_signal(const void *uc, const struct em_thread *t, uint64_t *pcs,
-			  unsigned max, uint16_t *flags) EM_HIDDEN;
+unsigned em_unwind_signal(const void *uc, const struct em_thread *t, bool cached_only,
+			  uint64_t *pcs, unsigned max, uint16_t *flags) EM_HIDDEN;
 /*
  * em_unwind_context() - unwind from a hook (normal context, em_tls_busy
  * set), starting at the registers em_unwind_getcontext() saved in a

@@ -189,9 +189,34 @@ static uint64_t hook_location(struct em_collector *c, const char *fn)
 	return id;
 }
 
+static bool is_unwinder(uint64_t pc)
+{
+	return pc >= em_collect_env.unw_lo && pc < em_collect_env.unw_hi;
+}
+
 static bool is_self(uint64_t pc)
 {
-	return pc >= em_collect_env.self_lo && pc < em_collect_env.self_hi;
+	return (pc >= em_collect_env.self_lo && pc < em_collect_env.self_hi) || is_unwinder(pc);
+}
+
+/*
+ * For a CPU sample taken while the agent's own code ran on a program's
+ * thread (a hook's slow path; the getcontext a hook starts with): the index
+ * of the first frame that is the program's, past the agent's outermost
+ * frame; r->nframes when none is known to be (the walk did not get past
+ * the agent). 0 for any other sample.
+ */
+static uint32_t agent_work_frames(const struct em_rec *r)
+{
+	uint32_t k = 0;
+
+	if (r->kind != EM_REC_CPU || !r->nframes ||
+	    !((r->flags & EM_REC_IN_AGENT) || is_unwinder(r->frames[0] & ~EM_PC_EXACT)))
+		return 0;
+	for (uint32_t i = 0; i < r->nframes; i++)
+		if (is_self(r->frames[i] & ~EM_PC_EXACT))
+			k = i + 1;
+	return k ? k : r->nframes;
 }
 
 /*
@@ -199,21 +224,28 @@ static bool is_self(uint64_t pc)
  * PC and, for every other frame, the call instruction: return address - 1
  * (except after a signal frame, where the PC is exact). Frames in
  * libember.so are dropped (the agent is not part of the program's profile);
- * a hook record's leaf is the function the program called. A stack cut
- * short ends in a frame that says so. Returns the number of locations, 0 on
- * ENOMEM.
+ * a hook record's leaf is the function the program called. CPU the agent's
+ * own work took is the program's all the same: it is shown where the
+ * program called into the agent, as a leaf that says what it is. A stack
+ * cut short ends in a frame that says so. Returns the number of locations,
+ * 0 on ENOMEM.
  */
 static size_t stack_of(struct em_collector *c, const struct em_rec *r, uint64_t *locs)
 {
 	bool hook = r->flags & EM_REC_HOOK;
+	uint32_t first = agent_work_frames(r);
 	size_t n = 0;
 
 	if (hook) {
 		locs[n] = hook_location(c, r->fn ? r->fn : "?");
 		if (!locs[n++])
 			return 0;
+	} else if (first) {
+		locs[n] = marker(c, &c->loc_in_agent, "[ember: the profiler's own work]");
+		if (!locs[n++])
+			return 0;
 	}
-	for (uint32_t i = 0; i < r->nframes && n < EM_MAX_DEPTH_LIMIT; i++) {
+	for (uint32_t i = first; i < r->nframes && n < EM_MAX_DEPTH_LIMIT; i++) {
 		uint64_t pc = r->frames[i], addr;
 
 		if (is_self(pc & ~EM_PC_EXACT))
@@ -446,7 +478,7 @@ static int encode(struct em_collector *c, const char *default_type, uint8_t **ou
 		 (unsigned long long)em_cfg.syscall_rate);
 	snprintf(b, sizeof(b),
 		 "ember agent since start: %lu CPU samples, %lu heap samples, %lu syscall samples, "
-		 "%lu dropped (ring full), %lu skipped (agent busy), %lu truncated stacks, "
+		 "%lu dropped (ring full), %lu in the agent's own code, %lu truncated stacks, "
 		 "%lu cut at EMBER_MAX_DEPTH, %lu not unwound (dlclose/fork), %lu not unwound "
 		 "(little stack left), %lu timer failures, %lu frees not seen, %lu stacks walked "
 		 "by libunwind",

@@ -48,6 +48,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	struct em_thread *t = em_tls_self;
 	struct em_rec *rec;
 	uint16_t flags;
+	bool busy;
 
 	(void)sig;
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != EM_TIMER_COOKIE) {
@@ -60,10 +61,12 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 					  memory_order_relaxed);
 	if (atomic_load_explicit(&stopped, memory_order_relaxed) || !t || getpid() != em_pid)
 		goto out;
-	if (em_tls_busy) {
+	/* Agent code was running on this thread (a hook's slow path): its CPU
+	 * is the program's all the same, so it is sampled, but only with
+	 * cached rules, as that code may be inside libunwind. */
+	busy = em_tls_busy != 0;
+	if (busy)
 		atomic_fetch_add_explicit(&em_stats.busy, 1, memory_order_relaxed);
-		goto out;
-	}
 	em_tls_busy++;
 	rec = em_ring__claim(em_ring_q);
 	if (!rec) {
@@ -77,7 +80,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	/* A sample stands for every timer expiry since the last delivery. */
 	rec->v[0] = 1 + (si->si_overrun > 0 ? si->si_overrun : 0);
 	rec->v[1] = rec->v[0] * period_ns;
-	rec->nframes = em_unwind_signal(uc, t, rec->frames, em_ring__max_frames(em_ring_q), &flags);
+	rec->nframes = em_unwind_signal(uc, t, busy, rec->frames, em_ring__max_frames(em_ring_q),
+					&flags);
 	rec->flags = flags;
 	em_stats_count_stack(flags);
 	em_ring__publish(em_ring_q, rec);

@@ -41,6 +41,8 @@ enum em_rec_kind {
 #define EM_REC_UNSAMPLED_TAIL	(1u << 7)	/* CPU expiries owed at the end of a thread's
 						 * sampling: no stack (frames[0], if any, is
 						 * its start routine) */
+#define EM_REC_IN_AGENT		(1u << 8)	/* not unwound: the signal came while the
+						 * agent's own code ran on the thread */
 
 struct em_rec {
 	uint16_t kind;

@@ -448,24 +448,24 @@ static void verify(const struct fast_answer *a, const uint64_t *pcs, unsigned n,
 		atomic_fetch_add_explicit(&em_stats.unwind_mismatches, 1, memory_order_relaxed);
 }
 
-unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, uint64_t *pcs,
-			  unsigned max, uint16_t *flags)
+unsigned em_unwind_signal(const void *ucv, const struct em_thread *t, bool cached_only,
+			  uint64_t *pcs, unsigned max, uint16_t *flags)
 {
 	const ucontext_t *uc = ucv;
+	size_t room = t && t->stack_hi ? stack_room(t) : 0;
 	struct fast_answer a = { 0 };
 	struct uctx u;
 	unsigned n;
 
-	size_t room = t && t->stack_hi ? stack_room(t) : 0;
-
 	*flags = 0;
 	if (room >= FAST_WALK_ROOM && max > 0 && (n = cached_walk(uc, t, pcs, max, flags, &a)))
 		return n;
-	if (room < SLOW_WALK_ROOM || !as || !enter()) {
+	if (cached_only || room < SLOW_WALK_ROOM || !as || !enter()) {
 		pcs[0] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 		*flags = !room || !as		  ? EM_REC_TRUNCATED
 			 : room < SLOW_WALK_ROOM ? EM_REC_LOW_STACK
-						 : EM_REC_LOADER_SKIPPED;
+			 : cached_only		  ? EM_REC_IN_AGENT
+						  : EM_REC_LOADER_SKIPPED;
 		return 1;
 	}
 	for (int i = 0; i < 17; i++)

@@ -390,6 +390,14 @@ static void find_self(void)
 		em_collect_env.self_lo = (uintptr_t)fo.dlfo_map_start;
 		em_collect_env.self_hi = (uintptr_t)fo.dlfo_map_end;
 	}
+	/* The generic ("remote") libunwind the agent walks stacks with;
+	 * programs that use libunwind use its local flavour, another object.
+	 * A hook saves its registers with its getcontext before it marks
+	 * itself busy, so samples land there. */
+	if (_dl_find_object((void *)_Ux86_64_getcontext, &fo) == 0) {
+		em_collect_env.unw_lo = (uintptr_t)fo.dlfo_map_start;
+		em_collect_env.unw_hi = (uintptr_t)fo.dlfo_map_end;
+	}
 }
 
 static int init_collectors(void)

@@ -27,6 +27,7 @@ struct em_collect_env {
 	struct em_symbolizer *sym;
 	struct em_proc *proc;
 	uintptr_t self_lo, self_hi;	/* libember.so's own code: hidden from stacks */
+	uintptr_t unw_lo, unw_hi;	/* libunwind-x86_64.so, which only the agent uses */
 	const char *(*thread_name)(pid_t tid);
 	bool maps_fresh;		/* maps re-read in this drain already */
 };
@@ -50,7 +51,7 @@ struct em_collector {
 	int64_t start_wall_ns, start_mono_ns;
 	/* marker frames */
 	uint64_t loc_truncated, loc_depth, loc_skipped, loc_low_stack, loc_tail;
-	uint64_t loc_overflow;
+	uint64_t loc_in_agent, loc_overflow;
 	/* Heap and syscall values are sums of fractional weights: kept as
 	 * doubles per sample (nvalues each) and rounded when encoding. */
 	double *acc;

@@ -4,7 +4,7 @@
 # (one inside glibc's qsort, all without frame pointers) and across threads.
 # Tolerances are generous (sampling error at ~250 samples/s is a few percent).
 . "$(dirname "$0")/../lib.sh"
-need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/thread_split" "$PROGS/thread_exit"
+need "$LIBEMBER" "$PROGS/cpu_split" "$PROGS/thread_split" "$PROGS/thread_exit" "$PROGS/malloc_burn"
 
 rm -rf "$TMP/split" && mkdir "$TMP/split"
 EMBER_HZ=250 agent_run "$TMP/split" "$PROGS/cpu_split" 3000 > /dev/null
@@ -63,4 +63,21 @@ expect_eq "short threads: blocks freed by a key destructor are not in use" \
 	"$(pprof -top -sample_index=inuse_space -nodecount=100 "$heap" 2>/dev/null | grep -c 'job_keep_block')" 0
 expect_match "short threads: and they were allocated (100 MiB)" \
 	"$(pprof -top -sample_index=alloc_space -nodecount=100 "$heap" 2>/dev/null)" '100(\.[0-9]*)?MB .*job_keep_block'
+# Every allocation unwound (EMBER_HEAP_RATE=1): most of the CPU is the
+# profiler's own. The profile keeps it (before: samples that landed in the
+# agent were dropped, and 40% of the rest had libunwind's getcontext as
+# their leaf) and shows it as such, under the program's function that
+# called malloc where that is known.
+rm -rf "$TMP/burn" && mkdir "$TMP/burn"
+EMBER_HZ=250 EMBER_HEAP_RATE=1 EMBER_EVENTS=cpu,heap agent_run "$TMP/burn" "$PROGS/malloc_burn" 1000 > /dev/null
+prof=$(only_profile "$TMP/burn" cpu)
+total_ms=$(pprof -top "$prof" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*\)\(m\?s\).*/\1 \2/p' |
+	awk '{ print ($2 == "s") ? $1 * 1000 : $1 }')
+expect_ge "rate 1: the CPU profile keeps >= 70% of the 1000 ms (the rest dropped, and counted)" \
+	"${total_ms%.*}" 700
+top=$(pprof -top -nodecount=100 "$prof" 2>/dev/null)
+expect_match "rate 1: the profiler's own work is a frame of its own" "$top" ' \[ember: the profiler.s own work\]$'
+expect_no_match "rate 1: no libunwind frame in the program's stacks" "$top" '_U(L)?x86_64|getcontext'
+expect_match "rate 1: the profiler's work sits under the program's function that allocated" \
+	"$(pprof -traces "$prof" 2>/dev/null | tr -s ' \n' ' ')" '\[ember: the profiler.s own work\] alloc_churn main '
 finish
