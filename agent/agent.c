@@ -278,6 +278,20 @@ EM_EXPORT void ember_stop(void)
 	finish(EXIT_FLUSH_MS);
 }
 
+/*
+ * glibc ends the process when its last thread ends, and counts the agent's
+ * threads among them: a program whose main thread calls pthread_exit()
+ * would otherwise wait for them for ever. finish() ends the writer and
+ * drainer threads and the HTTP server's; the final-write thread is told to
+ * end too. The last of them to go then exits the process with status 0, as
+ * the program's last thread would have.
+ */
+void em_agent_last_thread(void)
+{
+	finish(EXIT_FLUSH_MS);
+	em_exitsig_quit();
+}
+
 EM_EXPORT const char *ember_version(void)
 {
 	return EMBER_VERSION;

@@ -140,6 +140,11 @@ bool em_thread_private_fds(void) EM_HIDDEN;
 bool em_thread_exited_name(pid_t tid, char name[16]) EM_HIDDEN;
 /* In a forked child: forget every thread but the caller. */
 void em_thread_after_fork_child(void) EM_HIDDEN;
+/* agent.c: the program's last thread is ending (pthread_exit from the last
+ * one): final profiles now, then every agent thread ends, so that the
+ * process ends when that thread does, as it would without the agent.
+ * Normal context, on that thread. */
+void em_agent_last_thread(void) EM_HIDDEN;
 int em_thread_init(void) EM_HIDDEN;
 
 /* ---- cpu.c ---- */

@@ -38,6 +38,8 @@ static const int managed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 
 /* Our handler's flags; the C library adds its own (SA_RESTORER). */
 #define OUR_FLAGS (SA_NODEFER | SA_RESTART)
+/* xs.req once the thread was told to end instead (em_exitsig_quit). */
+#define QUIT_REQ 2u
 
 static struct {
 	void (*final_write)(int timeout_ms);
@@ -133,6 +135,10 @@ static void on_fatal(int sig)
 		die(first);		/* the exit status stays the first signal's */
 		goto out;
 	}
+	if (atomic_load(&xs.req) == QUIT_REQ) {
+		die(sig);	/* the final profiles are written already */
+		goto out;
+	}
 	atomic_store(&xs.first_ns, now);
 	atomic_store(&xs.waiting, 1);
 	atomic_store(&xs.req, 1);
@@ -193,6 +199,8 @@ static void *thread_main(void *arg)
 		em_thread_private_fds();
 	while (!atomic_load(&xs.req))
 		futex_wait(&xs.req, 0, NULL);
+	if (atomic_load(&xs.req) == QUIT_REQ)
+		return NULL;
 	xs.final_write(EM_EXITSIG_WAIT_MS);
 	atomic_store(&xs.done, 1);
 	futex_wake_all(&xs.done);
@@ -200,6 +208,15 @@ static void *thread_main(void *arg)
 	for (;;)
 		futex_wait(&xs.done, 1, NULL);
 	return NULL;
+}
+
+void em_exitsig_quit(void)
+{
+	unsigned none = 0;
+
+	/* Only if no signal asked for the final write first. */
+	if (atomic_compare_exchange_strong(&xs.req, &none, QUIT_REQ))
+		futex_wake_all(&xs.req);
 }
 
 static int start_thread(void)

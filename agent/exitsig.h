@@ -41,6 +41,10 @@
  */
 int em_exitsig_init(void (*final_write)(int timeout_ms));
 
+/* Ends the final-write thread (the program's last thread has ended and
+ * the final write is done: the process must be free to end). */
+void em_exitsig_quit(void);
+
 /* In a forked child (from the agent's atfork child handler): a new thread
  * for the child's own final write. Until it runs, or if it fails, the
  * inherited handler just re-raises. */

@@ -33,6 +33,10 @@ static struct {
 } exited[EXITED_NAMES];
 static unsigned exited_next;
 
+/* Program threads created but not yet registered: while there are any, a
+ * thread that leaves the registry empty is not the last one. */
+static atomic_int starting;
+
 pthread_mutex_t em_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 struct em_thread *em_threads;
 
@@ -65,6 +69,7 @@ static void on_thread_exit(void *p)
 {
 	struct em_thread *t = p;
 	struct em_rec *rec;
+	bool last;
 
 	em_tls_busy++;
 	if (em_ring_q && (rec = em_ring__claim(em_ring_q))) {
@@ -91,8 +96,11 @@ static void on_thread_exit(void *p)
 		em_threads = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
+	last = !em_threads && !atomic_load(&starting);
 	pthread_mutex_unlock(&em_threads_lock);
 	free(t);
+	if (last)
+		em_agent_last_thread();
 	/* The program's own key destructors run after this one (ours was
 	 * created first): their frees must still reach the live set, or what
 	 * they free would stay "in use" for good. */
@@ -238,6 +246,7 @@ static void *app_trampoline(void *p)
 	em_tls_busy--;
 	if (em_thread_attach())
 		em_tls_self->start_fn = (uintptr_t)s.fn;
+	atomic_fetch_sub(&starting, 1);
 	/* A tail call where the compiler allows it, so no agent frame sits
 	 * between start_thread and the application's function. */
 	return s.fn(s.arg);
@@ -260,8 +269,10 @@ EM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
 		return EM_REAL(pthread_create)(thread, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	atomic_fetch_add(&starting, 1);
 	err = EM_REAL(pthread_create)(thread, attr, app_trampoline, s);
 	if (err) {
+		atomic_fetch_sub(&starting, 1);
 		em_tls_busy++;
 		free(s);
 		em_tls_busy--;
@@ -277,6 +288,7 @@ void em_thread_after_fork_child(void)
 	 * ours to free, and their timers were not inherited. */
 	pthread_mutex_init(&em_threads_lock, NULL);
 	memset(exited, 0, sizeof(exited));	/* the parent's thread ids */
+	atomic_store(&starting, 0);		/* the parent's, never to start here */
 	while (t) {
 		struct em_thread *next = t->next;
 

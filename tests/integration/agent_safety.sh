@@ -160,6 +160,15 @@ same_behaviour exit-_exit "$PROGS/exit_modes" _exit 1500
 readable exit-_exit "$TMP/exit-_exit" exit_modes_work
 same_behaviour exit-abort "$PROGS/exit_modes" abort 1500
 readable exit-abort "$TMP/exit-abort" exit_modes_work
+# main() ends with pthread_exit(): the process ends when its last thread
+# does (before: the agent's threads kept it alive for ever, unkillable by
+# SIGTERM). same_behaviour's timeout (120 s) would catch a hang; 20 s here.
+rm -rf "$TMP/exit-pthread" && mkdir -p "$TMP/exit-pthread"
+out=$(timeout -k 5 20 env EMBER_OUTPUT="$TMP/exit-pthread" EMBER_HTTP=127.0.0.1:0 LD_PRELOAD="$LIBEMBER" \
+	"$PROGS/exit_modes" pthread_exit 500 2>&1); rc=$?
+expect_eq "main thread's pthread_exit: the process ends with status 0 when its worker does" "$rc" 0
+expect_eq "main thread's pthread_exit: its output is the program's" "$out" "$(printf 'exit_modes pthread_exit\nworker done')"
+readable exit-pthread "$TMP/exit-pthread" exit_modes_work
 
 # SIGKILL mid-run: the last periodic profile must be there and readable.
 rm -rf "$TMP/kill" && mkdir "$TMP/kill"
