@@ -142,6 +142,10 @@ static void mode_close_range(void)
 	r = close_range(3, 64, 0);
 	r |= close_range(65, ~0U, 0);
 	say("close_range: returned %d, %d planted descriptors still open\n", r, planted_open());
+	/* A reversed range is the kernel's EINVAL, with or without the agent. */
+	errno = 0;
+	r = close_range(10, 5, 0);
+	say("close_range(10, 5): returned %d, errno %s\n", r, errno == EINVAL ? "EINVAL" : "other");
 }
 
 static void mode_dup2(void)
