@@ -12,9 +12,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_GUARDED 8
+/* The HTTP listener and its stop eventfd, and its connections (16 at most). */
+#define MAX_GUARDED 24
 
-static atomic_int guarded[MAX_GUARDED] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+static atomic_int guarded[MAX_GUARDED] = { [0 ... MAX_GUARDED - 1] = -1 };
 void (*em_fdguard_on_takeover)(void);
 
 bool em_fdguard_has(int fd)

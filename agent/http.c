@@ -419,6 +419,12 @@ static void *accept_main(void *arg)
 			continue;
 		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
+			/* Out of the program's way at once, as the listener: a
+			 * connection lives as long as its profile is taken, and a
+			 * closefrom() of the program's must not take it (nor the
+			 * program's next file its number). */
+			if (s->opts.adopt_fd)
+				fd = s->opts.adopt_fd(fd);
 			start_conn(s, fd);
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 			/* Out of fds or memory: the connection stays queued and poll() would

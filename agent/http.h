@@ -97,10 +97,10 @@ struct em_http_opts {
 	/* Called first thing on every server thread: the agent marks the thread as its own
 	 * (no CPU samples, no allocation records). May be NULL. */
 	void (*on_thread_start)(void);
-	/* Called with each long-lived descriptor the server creates (the listening socket and
-	 * the stop eventfd); returns the descriptor to use instead, or fd itself. The agent
-	 * moves them to high numbers and guards them from the application's close() and
-	 * dup2(). May be NULL. */
+	/* Called with each descriptor the server keeps (the listening socket, the stop
+	 * eventfd, each accepted connection); returns the descriptor to use instead, or fd
+	 * itself. The agent moves them to high numbers and guards them from the
+	 * application's close() and dup2(). May be NULL. */
 	int (*adopt_fd)(int fd);
 	unsigned max_conns;		/* 0: EM_HTTP_MAX_CONNS */
 	/* 0: EM_HTTP_IO_TIMEOUT_MS. The whole request head must arrive within it, then the

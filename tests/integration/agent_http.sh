@@ -64,4 +64,16 @@ err=$(EMBER_HTTP=127.0.0.1:$PORT LD_PRELOAD=$LIBEMBER EMBER_OUTPUT=$TMP/second "
 expect_eq "port in use: the program still exits 0" "$rc" 0
 expect_match "port in use: one warning naming EMBER_HTTP" "$err" "^ember: warning: EMBER_HTTP: 127.0.0.1:$PORT: Address already in use; the /debug/pprof endpoints are off$"
 wait $PID
+# A daemon's start-up (closefrom(3), then its own files) while a profile is
+# being taken: the connection is the agent's, out of the program's way
+# (before: it held fd 3, the program's file got 3 after closefrom, and the
+# agent closed it when the request ended).
+rm -f "$TMP/fdreq.data"
+start_agent fdreq "$PROGS/fd_during_request" "$TMP/fdreq.data"
+curl -s -o /dev/null --max-time 20 "http://127.0.0.1:$PORT/debug/pprof/profile?seconds=2"
+wait "$PID"; rc=$?
+expect_eq "profile taken during closefrom: the program exits 0" "$rc" 0
+expect_eq "and gets the numbers it gets without the agent, and no errors" "$(cat "$TMP/fdreq.out")" \
+	"$(printf 'first open: fd 3\nfile: fd 3')"
+expect_eq "and its file holds both halves" "$(cat "$TMP/fdreq.data" 2>/dev/null | tr '\n' ' ')" "hello world "
 finish
