@@ -165,10 +165,13 @@ $(OUTPUT)/ember: $(CLI_OBJS) $(CORE_LIB)
 # libunwind: the generic (remote-capable) library, used on our own process
 # with our accessors (agent/unwind.c). libgcc_s goes first so that C++
 # exceptions keep libgcc's _Unwind_* even though libunwind.so exports them.
+# -z now: every symbol bound at load, so a hook's first call into libc never
+# runs the lazy binder, which needs kilobytes of the program's stack (a
+# coroutine's 8 KiB stack overflowed on it).
 $(OUTPUT)/libember.so: $(AGENT_OBJS) $(CORE_LIB) agent/exports.map
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=agent/exports.map -Wl,-z,defs \
-		-Wl,-z,nodelete -o $@ $(AGENT_OBJS) $(CORE_LIB) -Wl,--no-as-needed -lgcc_s \
+		-Wl,-z,nodelete -Wl,-z,now -o $@ $(AGENT_OBJS) $(CORE_LIB) -Wl,--no-as-needed -lgcc_s \
 		-Wl,--as-needed -lunwind-x86_64 -lunwind $(LIBS)
 
 # ---- tests -----------------------------------------------------------------

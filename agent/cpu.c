@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Distinguishes our timer signals from any other sender of the same signal. */
@@ -42,6 +43,25 @@ struct sigaction *em_cpu_app_action(int sig)
 	return sig && sig == em_cpu_signal() ? &app_action : NULL;
 }
 
+/*
+ * Someone else's signal (raise, kill, sigqueue, an itimer) on ours while
+ * the program leaves it at SIG_DFL: without the agent it would end the
+ * program (SIGPROF and the real-time signals all terminate by default), so
+ * it must. The default goes back in place and the signal is sent again to
+ * this thread, to be delivered as our handler returns.
+ */
+static void default_action(int sig)
+{
+	struct sigaction dfl;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	atomic_store(&stopped, 1);
+	EM_REAL(sigaction)(sig, &dfl, NULL);
+	syscall(SYS_tgkill, getpid(), gettid(), sig);
+}
+
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved_errno = errno;
@@ -50,9 +70,10 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	uint16_t flags;
 	bool busy;
 
-	(void)sig;
 	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != EM_TIMER_COOKIE) {
 		atomic_fetch_add_explicit(&em_stats.foreign_signals, 1, memory_order_relaxed);
+		if (app_action.sa_handler == SIG_DFL && !(app_action.sa_flags & SA_SIGINFO))
+			default_action(sig);
 		goto out;
 	}
 	atomic_fetch_add_explicit(&em_stats.cpu_signals, 1, memory_order_relaxed);

@@ -26,11 +26,14 @@
 #include <errno.h>
 #include <string.h>
 
-static bool installs_handler(const struct sigaction *act)
+/* A handler, or SIG_IGN: either way the program takes the signal for
+ * itself (and an ignored signal must stay ignored across exec, which only
+ * the kernel's own disposition does). */
+static bool takes_signal(const struct sigaction *act)
 {
 	if (act->sa_flags & SA_SIGINFO)
 		return act->sa_sigaction != NULL;
-	return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+	return act->sa_handler != SIG_DFL;
 }
 
 EM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -44,15 +47,15 @@ EM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (!app)
 		return EM_REAL(sigaction)(sig, act, old);
 	prev = *app;
-	if (act && installs_handler(act)) {
+	if (act && takes_signal(act)) {
 		em_cpu_yield_signal(sig);
 		rc = EM_REAL(sigaction)(sig, act, NULL);
 		if (rc == 0 && old)
 			*old = prev;
 		return rc;
 	}
-	/* A query, or SIG_DFL/SIG_IGN: our handler stays (it ignores signals
-	 * that are not from our timers) and the application sees its own. */
+	/* A query, or SIG_DFL: our handler stays (a signal not from our timers
+	 * then does what SIG_DFL does: cpu.c) and the application sees its own. */
 	if (act)
 		*app = *act;
 	if (old)

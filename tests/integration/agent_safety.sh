@@ -70,6 +70,15 @@ readable own_sigprof-sysv_signal "$TMP/own_sigprof-sysv_signal" main
 # program sees what it sees without the agent, and underneath, the kernel
 # keeps the sampler's handler restarting system calls and never blocked.
 same_behaviour sig_apis "$PROGS/sig_apis"
+# SIGPROF raised at SIG_DFL kills the program, with the agent on it too
+# (before: the agent's handler swallowed it); SIGPROF ignored stays ignored
+# across exec (before: the agent kept its handler and the new program died).
+same_behaviour sig_apis-raise "$PROGS/sig_apis" raise
+expect_eq "sig_apis raise: killed by SIGPROF (155), as without the agent" \
+	"$(EMBER_OUTPUT=$TMP/raise LD_PRELOAD="$LIBEMBER" "$PROGS/sig_apis" raise > /dev/null 2>&1; echo $?)" 155
+EMBER_NO_CHILDREN=1 same_behaviour sig_apis-ignexec "$PROGS/sig_apis" ignexec
+expect_match "sig_apis ignexec: the exec'd program survives its SIGPROF" \
+	"$(cat "$TMP/sig_apis-ignexec.agent")" '^survived SIGPROF after exec$'
 EMBER_OUTPUT=$TMP/sig_apis LD_PRELOAD="$LIBEMBER" "$PROGS/sig_apis" kernel > "$TMP/sig_apis.kernel" 2>&1
 expect_eq "sig_apis: the sampler's handler is never reset, never loses SA_RESTART, never blocked" \
 	"$(grep '^kernel' "$TMP/sig_apis.kernel" | grep -vc 'SIGPROF handled, restart=yes, blocked=no$')" 0

@@ -6,6 +6,10 @@
  * the agent keeps its own handler behind). What the program sees must be
  * the same with and without the agent; it prints it deterministically.
  *
+ * "raise" raises SIGPROF at its default action (the program must die of
+ * it); "ignexec" ignores SIGPROF and execs a shell that sends itself one
+ * (it must survive).
+ *
  * With "kernel" it also prints what the kernel holds, read with raw system
  * calls that no wrapper sees: under the agent, SIGPROF must still have a
  * handler that restarts system calls (siginterrupt on the application's
@@ -82,6 +86,22 @@ int main(int argc, char **argv)
 	int kernel = argc > 1 && !strcmp(argv[1], "kernel");
 	void (*h)(int);
 
+	/* raise: SIGPROF left at its default ends the program, agent or not. */
+	if (argc > 1 && !strcmp(argv[1], "raise")) {
+		printf("raising SIGPROF\n");
+		fflush(stdout);
+		raise(SIGPROF);
+		printf("survived SIGPROF\n");
+		return 0;
+	}
+	/* ignexec: SIGPROF ignored, then exec: the new program inherits it
+	 * ignored (only the kernel's disposition crosses exec). */
+	if (argc > 1 && !strcmp(argv[1], "ignexec")) {
+		signal(SIGPROF, SIG_IGN);
+		execl("/bin/sh", "sh", "-c", "kill -PROF $$; echo survived SIGPROF after exec", (char *)NULL);
+		return 1;
+	}
+
 	for (size_t i = 0; i < 2; i++) {
 		int sig = sigs[i];
 
@@ -96,8 +116,6 @@ int main(int argc, char **argv)
 		h = sysv_signal(sig, SIG_DFL);
 		printf("sysv_signal(SIG_DFL) returned %s\n", kind(h));
 		show("sysv_signal(SIG_DFL)", sig);
-		sigignore(sig);
-		show("sigignore", sig);
 		h = sysv_signal(sig, SIG_DFL);
 		printf("sysv_signal(SIG_DFL) returned %s\n", kind(h));
 	}
@@ -118,8 +136,16 @@ int main(int argc, char **argv)
 	if (kernel)
 		show_kernel("sighold");
 	sigrelse(SIGPROF);
-	/* A handler of its own through sysv_signal: the agent moves off
-	 * SIGPROF, and SIGTERM's is the program's. */
+	/* Ignored is ignored for the kernel too (so that it lasts across
+	 * exec): the agent moves off SIGPROF. */
+	for (size_t i = 0; i < 2; i++) {
+		sigignore(sigs[i]);
+		show("sigignore", sigs[i]);
+		h = sysv_signal(sigs[i], SIG_DFL);
+		printf("sysv_signal(SIG_DFL) returned %s\n", kind(h));
+	}
+	/* A handler of its own through sysv_signal: SIGTERM's is the
+	 * program's, and so is SIGPROF's. */
 	for (size_t i = 0; i < 2; i++) {
 		h = sysv_signal(sigs[i], on_sig);
 		printf("sysv_signal(handler) returned %s\n", kind(h));
