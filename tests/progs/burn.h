@@ -23,6 +23,15 @@ static inline int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Sleep ms milliseconds of wall time, through interruptions. */
+static inline void nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
 /* Arithmetic the compiler cannot remove. */
 static inline uint64_t spin(uint64_t x, int n)
 {

@@ -17,6 +17,8 @@
  * test reads its dynamic symbols to make sure the compiler did fortify it.
  */
 #define _FORTIFY_SOURCE 2
+#include "burn.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -33,22 +35,6 @@ static volatile size_t len = 16;	/* not a constant: keeps the _chk calls */
 static volatile int flags_ro = O_RDONLY;	/* likewise for __open_2 */
 static int feed_fd;
 static const char *fifo;
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 /* Writes one byte to feed_fd after 100 ms. */
 static void *feeder(void *arg)
@@ -86,13 +72,13 @@ static void after(void *(*fn)(void *))
 
 static void truth(const char *name, int64_t t0)
 {
-	fprintf(stderr, "truth %s %lld\n", name, (long long)(now_ns() - t0));
+	fprintf(stderr, "truth %s %lld\n", name, (long long)(mono_ns() - t0));
 }
 
 __attribute__((noinline)) static void via_read(int rd, int wr)
 {
 	char buf[64];
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	feed_fd = wr;
 	for (int i = 0; i < 2; i++) {
@@ -106,7 +92,7 @@ __attribute__((noinline)) static void via_read(int rd, int wr)
 __attribute__((noinline)) static void via_recv(int rd, int wr)
 {
 	char buf[64];
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	feed_fd = wr;
 	for (int i = 0; i < 2; i++) {
@@ -120,7 +106,7 @@ __attribute__((noinline)) static void via_recv(int rd, int wr)
 __attribute__((noinline)) static void via_recvfrom(int rd, int wr)
 {
 	char buf[64];
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	feed_fd = wr;
 	for (int i = 0; i < 2; i++) {
@@ -135,7 +121,7 @@ __attribute__((noinline)) static void via_poll(int rd)
 {
 	struct pollfd p[2] = { { .fd = rd, .events = POLLIN }, { .fd = -1 } };
 	nfds_t n = len / 16;	/* 1, not a constant */
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	for (int i = 0; i < 2; i++)
 		if (poll(p, n, 100) != 0)
@@ -148,7 +134,7 @@ __attribute__((noinline)) static void via_ppoll(int rd)
 	struct pollfd p[2] = { { .fd = rd, .events = POLLIN }, { .fd = -1 } };
 	struct timespec ts = { 0, 100000000L };
 	nfds_t n = len / 16;
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	for (int i = 0; i < 2; i++)
 		if (ppoll(p, n, &ts, NULL) != 0)
@@ -158,7 +144,7 @@ __attribute__((noinline)) static void via_ppoll(int rd)
 
 __attribute__((noinline)) static void via_open(void)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	for (int i = 0; i < 2; i++) {
 		int fd;

@@ -22,6 +22,8 @@
  * that a thread cancelled in sem_wait ends cancelled.
  */
 #include <errno.h>
+#include "burn.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -44,22 +46,6 @@ static sem_t sem;
 static pthread_barrier_t held;
 static const char *file;
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 static struct timespec in_ms(clockid_t clk, int ms)
 {
 	struct timespec ts;
@@ -73,7 +59,7 @@ static struct timespec in_ms(clockid_t clk, int ms)
 
 static void truth(const char *name, int64_t t0)
 {
-	fprintf(stderr, "truth %s %lld\n", name, (long long)(now_ns() - t0));
+	fprintf(stderr, "truth %s %lld\n", name, (long long)(mono_ns() - t0));
 }
 
 static void check(int ok, const char *what)
@@ -117,7 +103,7 @@ static pthread_t hold(int kind)
 __attribute__((noinline)) static void wait_mutex_timed(void)
 {
 	struct timespec far = in_ms(CLOCK_REALTIME, 10000);
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	/* Uncontended first: must not count. */
 	check(pthread_mutex_timedlock(&mutex, &far) == 0, "timedlock");
@@ -134,7 +120,7 @@ __attribute__((noinline)) static void wait_mutex_timed(void)
 
 __attribute__((noinline)) static void wait_rwlock_rd(void)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	for (int i = 0; i < 2; i++) {
 		pthread_t t = hold(1);
@@ -148,7 +134,7 @@ __attribute__((noinline)) static void wait_rwlock_rd(void)
 
 __attribute__((noinline)) static void wait_rwlock_wr(void)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	for (int i = 0; i < 2; i++) {
 		pthread_t t = hold(2);
@@ -170,7 +156,7 @@ static void *poster(void *arg)
 
 __attribute__((noinline)) static void wait_sem(void)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	pthread_t t;
 
 	for (int i = 0; i < 2; i++) {
@@ -188,7 +174,7 @@ __attribute__((noinline)) static void wait_sem(void)
 __attribute__((noinline)) static void wait_sem_timeout(void)
 {
 	struct timespec ts = in_ms(CLOCK_REALTIME, HOLD_MS);
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	check(sem_timedwait(&sem, &ts) == -1 && errno == ETIMEDOUT, "sem_timedwait");
 	truth("wait_sem_timeout", t0);
@@ -198,7 +184,7 @@ __attribute__((noinline)) static void wait_cond_clock(void)
 {
 	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 	struct timespec ts = in_ms(CLOCK_MONOTONIC, HOLD_MS);
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	int r = 0;
 
 	pthread_mutex_lock(&mutex);
@@ -219,7 +205,7 @@ static void *sleeper(void *arg)
 __attribute__((noinline)) static void wait_join(void)
 {
 	struct timespec far = in_ms(CLOCK_REALTIME, 10000);
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	pthread_t t;
 
 	check(pthread_create(&t, NULL, sleeper, NULL) == 0, "pthread_create");
@@ -229,7 +215,7 @@ __attribute__((noinline)) static void wait_join(void)
 
 __attribute__((noinline)) static void wait_child(void)
 {
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	int status;
 	pid_t pid = fork();
 
@@ -245,7 +231,7 @@ __attribute__((noinline)) static void wait_signal(void)
 {
 	struct timespec ts = { 0, HOLD_MS * 1000000L };
 	sigset_t set;
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -263,7 +249,7 @@ __attribute__((noinline)) static void wait_pause(void)
 {
 	struct itimerval it = { { 0, 0 }, { 0, HOLD_MS * 1000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -286,7 +272,7 @@ static void *flock_holder(void *arg)
 __attribute__((noinline)) static void wait_flock(void)
 {
 	int fd = open(file, O_RDWR);
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	pthread_t t;
 
 	check(fd >= 0, "open");
@@ -302,7 +288,7 @@ __attribute__((noinline)) static void wait_fcntl(void)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	int fd = open(file, O_RDWR), ready[2], status;
-	int64_t t0 = now_ns();
+	int64_t t0 = mono_ns();
 	char c;
 	pid_t pid;
 
