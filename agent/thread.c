@@ -68,17 +68,18 @@ static void stack_bounds(struct em_thread *t)
 static void on_thread_exit(void *p)
 {
 	struct em_thread *t = p;
+	char name[16] = "";
 	struct em_rec *rec;
 	bool last;
 
 	em_tls_busy++;
+	prctl(PR_GET_NAME, name, 0, 0, 0);
 	if (em_ring_q && (rec = em_ring__claim(em_ring_q))) {
 		rec->kind = EM_REC_THREAD_NAME;
 		rec->flags = 0;
 		rec->nframes = 0;
 		rec->tid = t->tid;
-		memset(rec->name, 0, sizeof(rec->name));
-		prctl(PR_GET_NAME, rec->name, 0, 0, 0);
+		memcpy(rec->name, name, sizeof(rec->name));
 		em_ring__publish(em_ring_q, rec);
 	}
 	em_cpu_thread_settle(t);
@@ -86,9 +87,11 @@ static void on_thread_exit(void *p)
 	em_tls_exited = 1;
 	pthread_mutex_lock(&em_threads_lock);
 	exited[exited_next].tid = t->tid;
-	memset(exited[exited_next].name, 0, sizeof(exited[exited_next].name));
-	prctl(PR_GET_NAME, exited[exited_next].name, 0, 0, 0);
+	memcpy(exited[exited_next].name, name, sizeof(name));
 	exited_next = (exited_next + 1) % EXITED_NAMES;
+	/* Settling deleted the timer, but a yield of the signal on another
+	 * thread may have armed a new one since: only with t unlinked under
+	 * this lock is it gone for good. */
 	em_cpu_thread_stop(t);
 	if (t->prev)
 		t->prev->next = t->next;
